@@ -1,0 +1,12 @@
+"""freqnet: a deep-learning engine whose CNNs live in the frequency domain."""
+from . import backend
+from .tensor import Tensor, tensor
+from .autograd import no_grad, set_grad_enabled, is_grad_enabled, Function
+from .profiler import profile
+from .gradcheck import gradcheck
+from .ops import (exp, log, sqrt, abs, clip, where, real, imag, conj, angle, complex,  # noqa: F401
+                  sum, mean, max, reshape, transpose, swapaxes, concatenate, stack, pad,
+                  matmul, relu, sigmoid, tanh, gelu)
+from . import fft, nn
+
+__version__ = "0.1.0"

@@ -1,0 +1,192 @@
+"""Array-library backend: the only module that imports numpy, cupy or scipy.
+
+DESIGN.md §6. ``FREQNET_BACKEND`` (``numpy`` by default, or ``cupy``) is read
+once at import; :func:`use` switches at run time. Everything else asks this
+module for ``xp`` or dispatches on an array's own module with
+:func:`array_module`, so one code path serves CPU and GPU.
+"""
+import os
+
+import numpy
+import scipy.fft
+import scipy.special
+
+VALID_BACKENDS = ("numpy", "cupy")
+ENV_VAR = "FREQNET_BACKEND"
+
+#: Threads for CPU FFTs (scipy.fft ``workers``); all cores by default.
+FFT_WORKERS = os.cpu_count() or 1
+
+special = scipy.special
+
+
+class BackendError(RuntimeError):
+    """A backend was asked for that does not exist or cannot run here."""
+
+
+def _import_cupy():
+    """Import cupy and prove a GPU is usable, or raise with the reason."""
+    try:
+        import cupy
+    except Exception as exc:  # ImportError, or a broken CUDA install
+        raise BackendError(
+            f"{ENV_VAR}=cupy was asked for, but cupy cannot be imported: "
+            f"{type(exc).__name__}: {exc}. Install it with `pip install "
+            f"freqnet[gpu]` (a cupy build matching your CUDA), or use numpy."
+        ) from exc
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:
+        raise BackendError(
+            f"{ENV_VAR}=cupy was asked for, but CUDA reports no usable GPU: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if count < 1:
+        raise BackendError(f"{ENV_VAR}=cupy was asked for, but no GPU is visible (0 devices)")
+    return cupy
+
+
+def _load(name):
+    if not isinstance(name, str) or name.strip().lower() not in VALID_BACKENDS:
+        raise BackendError(
+            f"unknown freqnet backend {name!r}; expected one of {', '.join(VALID_BACKENDS)}"
+        )
+    name = name.strip().lower()
+    return name, (numpy if name == "numpy" else _import_cupy())
+
+
+def _from_environment():
+    value = os.environ.get(ENV_VAR, "")
+    if value.strip() == "":
+        return _load("numpy")
+    try:
+        return _load(value)
+    except BackendError as exc:
+        raise BackendError(f"{ENV_VAR}={value!r}: {exc}") from None
+
+
+name, xp = _from_environment()
+
+
+def use(backend):
+    """Switch the default array library at run time (``"numpy"`` or ``"cupy"``)."""
+    global name, xp
+    name, xp = _load(backend)
+    return xp
+
+
+def get_xp():
+    """The current default array module (numpy or cupy)."""
+    return xp
+
+
+def cupy_module():
+    """The cupy module if it was loaded, else None (never imports it)."""
+    import sys
+    return sys.modules.get("cupy")
+
+
+def is_array(obj):
+    """True for a numpy or cupy ndarray."""
+    if isinstance(obj, numpy.ndarray):
+        return True
+    cp = cupy_module()
+    return cp is not None and isinstance(obj, cp.ndarray)
+
+
+def array_module(arr):
+    """The module (numpy or cupy) that owns ``arr``; numpy for scalars."""
+    cp = cupy_module()
+    if cp is not None and isinstance(arr, cp.ndarray):
+        return cp
+    return numpy
+
+
+def device_of(arr):
+    """``"gpu"`` for a cupy array, else ``"cpu"``."""
+    return "gpu" if array_module(arr) is not numpy else "cpu"
+
+
+def to_device(arr, device):
+    """Copy ``arr`` to ``"cpu"`` or ``"gpu"`` (no copy when already there)."""
+    if device not in ("cpu", "gpu"):
+        raise ValueError(f"device must be 'cpu' or 'gpu', got {device!r}")
+    if device == device_of(arr):
+        return arr
+    if device == "cpu":
+        return arr.get()
+    return _import_cupy().asarray(arr)
+
+
+def to_numpy(arr):
+    """A host (numpy) copy of ``arr``."""
+    if array_module(arr) is numpy:
+        return numpy.array(arr, copy=True)
+    return arr.get()
+
+
+def asarray(data, dtype=None, like=None):
+    """``data`` as an array of the module of ``like`` (or the default backend)."""
+    mod = array_module(like) if like is not None else xp
+    return mod.asarray(data, dtype=dtype)
+
+
+def result_type(*arrays_and_dtypes):
+    return numpy.result_type(*arrays_and_dtypes)
+
+
+def dtype(spec):
+    """A numpy dtype object (cupy shares numpy's dtypes)."""
+    return numpy.dtype(spec)
+
+
+def add_at(target, index, values):
+    """Unbuffered ``target[index] += values``: repeated indices accumulate."""
+    mod = array_module(target)
+    if mod is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx
+        if numpy.iscomplexobj(target):
+            cupyx.scatter_add(target.real, index, values.real)
+            cupyx.scatter_add(target.imag, index, values.imag)
+        else:
+            cupyx.scatter_add(target, index, values)
+    return target
+
+
+def pad(arr, pad_width, mode, **kwargs):
+    return array_module(arr).pad(arr, pad_width, mode=mode, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# FFTs (DESIGN.md §6): scipy.fft with threads on CPU, cupy.fft on GPU.
+# Single precision stays single precision.
+
+def _fft_module(arr):
+    mod = array_module(arr)
+    return scipy.fft if mod is numpy else mod.fft
+
+
+def _fft_kwargs(arr):
+    return {"workers": FFT_WORKERS} if array_module(arr) is numpy else {}
+
+
+def fftn(a, s=None, axes=None, norm="backward"):
+    return _fft_module(a).fftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+
+
+def ifftn(a, s=None, axes=None, norm="backward"):
+    return _fft_module(a).ifftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+
+
+def rfftn(a, s=None, axes=None, norm="backward"):
+    return _fft_module(a).rfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+
+
+def irfftn(a, s=None, axes=None, norm="backward"):
+    return _fft_module(a).irfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+
+
+def next_fast_len(n):
+    return scipy.fft.next_fast_len(int(n))

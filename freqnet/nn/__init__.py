@@ -1,0 +1,6 @@
+"""Layers, containers and losses (DESIGN.md §4). Layer modules register
+their public names here."""
+from .module import Module, Parameter, Sequential, ModuleList
+from .spectrum import (ToSpectrum, ToSpatial, ToSpectrum1d, ToSpectrum2d, ToSpatial1d,
+                       ToSpatial2d, DOMAINS, get_domain, expect_spectrum, expect_spatial)
+from . import functional

@@ -1,0 +1,169 @@
+"""Entering and leaving a transform domain, and the spectrum contract.
+
+DESIGN.md §4: a spectral tensor is the transform of a real spatial tensor
+over its last ``ndim`` axes (1D: (B, C, L); 2D: (B, C, H, W)) and carries its
+spatial shape. ``ToSpectrum`` is applied once at the input; every layer after
+it checks its input with :func:`expect_spectrum`.
+
+Each domain is a :class:`Domain` in :data:`DOMAINS`: ``"fourier"`` (rfft half
+spectra, complex) here, ``"hartley"`` (real, full size) in
+:mod:`freqnet.spectral.hartley`.
+"""
+from .. import fft
+from ..tensor import Tensor
+from .module import Module
+
+
+class Domain:
+    """A transform domain: how to enter it, leave it, and the spectrum shape."""
+
+    name = None
+    complex = False
+
+    def spectrum_shape(self, spatial_shape):
+        raise NotImplementedError
+
+    def to_spectrum(self, x, ndim):
+        raise NotImplementedError
+
+    def to_spatial(self, spectrum, spatial_shape):
+        raise NotImplementedError
+
+
+class FourierDomain(Domain):
+    """rfft over the last ``ndim`` axes: (..., H, W) -> (..., H, W//2+1) complex."""
+
+    name = "fourier"
+    complex = True
+
+    def spectrum_shape(self, spatial_shape):
+        return tuple(spatial_shape[:-1]) + (spatial_shape[-1] // 2 + 1,)
+
+    def to_spectrum(self, x, ndim):
+        return fft.rfftn(x, axes=tuple(range(-ndim, 0)))
+
+    def to_spatial(self, spectrum, spatial_shape):
+        return fft.irfftn(spectrum, s=spatial_shape, axes=tuple(range(-len(spatial_shape), 0)))
+
+
+DOMAINS = {"fourier": FourierDomain()}
+
+
+def get_domain(name):
+    """The :class:`Domain` called ``name``, or an error listing the valid ones."""
+    try:
+        return DOMAINS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown domain {name!r}; expected one of {sorted(DOMAINS)}") from None
+
+
+def tag(t, domain, spatial_shape):
+    """Mark ``t`` as a ``domain`` spectrum of ``spatial_shape`` and return it."""
+    return t.as_spectrum(domain, spatial_shape)
+
+
+def expect_spectrum(x, ndim, layer, domain=None):
+    """Check that ``x`` is a spectrum over ``ndim`` axes (B, C, *modes).
+
+    Errors name what was expected and what was given: a spatial tensor, a
+    spectrum that lost its spatial size, the wrong domain or the wrong rank.
+    Returns the domain object.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer}: expected a spectrum Tensor, got {type(x).__name__}")
+    if x.domain is None:
+        if x.is_complex:
+            raise ValueError(
+                f"{layer}: expected a spectrum that carries its spatial size, got a complex "
+                f"tensor of shape {x.shape} with none (it lost its spatial size: make it "
+                f"with ToSpectrum, or tag it with Tensor.as_spectrum(domain, spatial_shape))")
+        raise ValueError(
+            f"{layer}: expected a spectrum (apply ToSpectrum first), got a spatial "
+            f"{x.dtype} tensor of shape {x.shape}")
+    if domain is not None and x.domain != domain:
+        raise ValueError(f"{layer}: expected a {domain} spectrum, got a {x.domain} spectrum")
+    dom = get_domain(x.domain)
+    if x.ndim != ndim + 2 or len(x.spatial_shape) != ndim:
+        raise ValueError(
+            f"{layer}: expected a (batch, channels, {ndim} spectral axes) spectrum of a "
+            f"{ndim}D map, got shape {x.shape} with spatial shape {x.spatial_shape}")
+    want = dom.spectrum_shape(x.spatial_shape)
+    if tuple(x.shape[-ndim:]) != want:
+        raise ValueError(
+            f"{layer}: a {x.domain} spectrum of spatial shape {x.spatial_shape} must have "
+            f"trailing shape {want}, got {tuple(x.shape[-ndim:])}")
+    return dom
+
+
+def expect_spatial(x, ndim, layer):
+    """Check that ``x`` is a real spatial tensor (B, C, *spatial) of rank ndim+2."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer}: expected a Tensor, got {type(x).__name__}")
+    if x.domain is not None:
+        raise ValueError(
+            f"{layer}: expected a spatial tensor, got a {x.domain} spectrum of shape "
+            f"{x.shape} (spatial shape {x.spatial_shape}); apply ToSpatial first")
+    if x.is_complex:
+        raise ValueError(f"{layer}: expected a real spatial tensor, got dtype {x.dtype}")
+    if x.ndim != ndim + 2:
+        raise ValueError(
+            f"{layer}: expected a (batch, channels, {ndim} spatial axes) tensor, got shape {x.shape}")
+
+
+class ToSpectrum(Module):
+    """Transform a real (B, C, *spatial) tensor once, at the network input."""
+
+    ndim = 2
+
+    def __init__(self, domain="fourier", ndim=None):
+        super().__init__()
+        self.domain = get_domain(domain).name
+        if ndim is not None:
+            if ndim not in (1, 2):
+                raise ValueError(f"ndim must be 1 or 2, got {ndim}")
+            self.ndim = ndim
+
+    def forward(self, x):
+        expect_spatial(x, self.ndim, type(self).__name__)
+        spatial = tuple(x.shape[-self.ndim:])
+        return tag(get_domain(self.domain).to_spectrum(x, self.ndim), self.domain, spatial)
+
+    def extra_repr(self):
+        return f"domain={self.domain!r}, ndim={self.ndim}"
+
+
+class ToSpatial(Module):
+    """Invert a spectrum to its real spatial tensor, using its carried size."""
+
+    ndim = 2
+
+    def __init__(self, domain=None, ndim=None):
+        super().__init__()
+        self.domain = None if domain is None else get_domain(domain).name
+        if ndim is not None:
+            if ndim not in (1, 2):
+                raise ValueError(f"ndim must be 1 or 2, got {ndim}")
+            self.ndim = ndim
+
+    def forward(self, x):
+        dom = expect_spectrum(x, self.ndim, type(self).__name__, self.domain)
+        return dom.to_spatial(x, x.spatial_shape)
+
+    def extra_repr(self):
+        return f"domain={self.domain!r}, ndim={self.ndim}"
+
+
+class ToSpectrum1d(ToSpectrum):
+    ndim = 1
+
+
+class ToSpectrum2d(ToSpectrum):
+    ndim = 2
+
+
+class ToSpatial1d(ToSpatial):
+    ndim = 1
+
+
+class ToSpatial2d(ToSpatial):
+    ndim = 2

@@ -1,0 +1,84 @@
+"""Op timing and domain-switch accounting (DESIGN.md §4).
+
+``with freqnet.profile() as prof:`` records, for every op run inside it, the
+seconds spent per category (transform, channel mixing, activation, other) in
+the forward and backward passes, and counts forward and inverse transforms
+per pass, so a user sees what each choice of layer costs.
+"""
+import contextlib
+import time
+from collections import defaultdict
+
+_active = []
+perf_counter = time.perf_counter
+
+
+class Profile:
+    """What happened inside one ``freqnet.profile()`` block."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)        # (pass, category) -> s
+        self.calls = defaultdict(int)            # (pass, category) -> n
+        self.transforms = defaultdict(int)       # (pass, "forward"|"inverse") -> n
+        self.steps = 0
+
+    def record(self, phase, category, seconds, transform=None):
+        self.seconds[phase, category] += seconds
+        self.calls[phase, category] += 1
+        if transform is not None:
+            self.transforms[phase, transform] += 1
+
+    def step(self):
+        """Mark the end of a training step, for per-step averages."""
+        self.steps += 1
+
+    def transform_count(self, direction, phase=None):
+        """Transforms of ``direction`` ("forward"/"inverse") in one or both passes."""
+        phases = ("forward", "backward") if phase is None else (phase,)
+        return sum(self.transforms[p, direction] for p in phases)
+
+    @property
+    def inverse_transforms(self):
+        return self.transform_count("inverse")
+
+    @property
+    def forward_transforms(self):
+        return self.transform_count("forward")
+
+    def summary(self):
+        """A dict: seconds per category and pass, and transform counts."""
+        return {
+            "seconds": {f"{p}/{c}": round(s, 6) for (p, c), s in sorted(self.seconds.items())},
+            "calls": {f"{p}/{c}": n for (p, c), n in sorted(self.calls.items())},
+            "transforms": {f"{p}/{d}": n for (p, d), n in sorted(self.transforms.items())},
+            "steps": self.steps,
+        }
+
+    def table(self):
+        """A printable table of time per category and transform counts."""
+        total = sum(self.seconds.values()) or 1.0
+        lines = [f"{'pass':<9} {'category':<15} {'calls':>7} {'seconds':>9} {'share':>6}"]
+        for (p, c), s in sorted(self.seconds.items(), key=lambda kv: -kv[1]):
+            lines.append(f"{p:<9} {c:<15} {self.calls[p, c]:>7} {s:>9.4f} {100 * s / total:>5.1f}%")
+        for (p, d), n in sorted(self.transforms.items()):
+            lines.append(f"{d} transforms in {p} pass: {n}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"Profile({self.summary()})"
+
+
+def active():
+    """The innermost running Profile, or None."""
+    return _active[-1] if _active else None
+
+
+@contextlib.contextmanager
+def profile():
+    """Context manager that records op time and transform counts."""
+    prof = Profile()
+    _active.append(prof)
+    try:
+        yield prof
+    finally:
+        _active.remove(prof)

@@ -1,0 +1,24 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="freqnet",
+    version="0.1.0",
+    description="A deep-learning engine whose CNNs keep every layer in the frequency domain",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["freqnet", "freqnet.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "numpy>=1.24",
+        "scipy>=1.10",
+        "tqdm>=4.60",
+        "matplotlib>=3.6",
+        "mnist1d>=0.0.2",
+    ],
+    extras_require={
+        "gpu": ["cupy>=12"],
+        "test": ["pytest>=7", "hypothesis>=6"],
+        "theory": ["mpmath>=1.2"],
+    },
+    entry_points={"console_scripts": ["freqnet=freqnet.__main__:main"]},
+)
