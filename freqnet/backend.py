@@ -9,6 +9,7 @@ import os
 
 import numpy
 import scipy.fft
+import scipy.integrate
 import scipy.special
 
 VALID_BACKENDS = ("numpy", "cupy")
@@ -18,6 +19,8 @@ ENV_VAR = "FREQNET_BACKEND"
 FFT_WORKERS = os.cpu_count() or 1
 
 special = scipy.special
+#: Quadrature (scipy.integrate), used by the continuous checks in freqnet.theory.
+integrate = scipy.integrate
 
 
 class BackendError(RuntimeError):
