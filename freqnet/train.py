@@ -1,0 +1,160 @@
+"""The training loop: ``fit`` and ``evaluate`` (DESIGN.md §2).
+
+``fit`` runs epochs of forward, loss, backward and optimizer step, with a
+tqdm bar (loss and accuracy), one log line per epoch and a metrics history.
+It stops with :class:`NonFiniteLossError` on a NaN or inf loss, naming the
+epoch and step. With ``checkpoint_dir`` it writes ``last.npz`` after every
+epoch (atomically, :mod:`freqnet.checkpoint`); ``resume=True`` continues
+from it. The data order of an epoch depends only on the loader's seed and
+the epoch number, and the global RNG states are checkpointed, so a resumed
+run ends with the same weights, bit for bit, as an uninterrupted one.
+"""
+import math
+import os
+import sys
+import time
+
+from . import backend, profiler
+from .autograd import no_grad
+from .checkpoint import load_checkpoint, save_checkpoint
+from .optim.clip import clip_grad_norm_
+
+CHECKPOINT_NAME = "last.npz"
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN or infinite."""
+
+
+def _default_loss():
+    from .nn.functional import cross_entropy
+    return cross_entropy
+
+
+def _correct(logits, y):
+    return int((logits.data.argmax(axis=-1) == y.data).sum())
+
+
+def _progress(total, enabled, desc):
+    from tqdm import tqdm
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False, dynamic_ncols=True)
+
+
+def evaluate(model, loader, loss_fn=None, progress=False):
+    """``{"loss", "accuracy", "count"}`` of ``model`` over ``loader`` (eval mode, no grad)."""
+    loss_fn = loss_fn or _default_loss()
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    bar = _progress(len(loader), progress, "eval")
+    try:
+        with no_grad():
+            for x, y in loader:
+                logits = model(x)
+                total_loss += float(loss_fn(logits, y).item()) * len(y)
+                correct += _correct(logits, y)
+                count += len(y)
+                bar.update(1)
+    finally:
+        bar.close()
+        model.train(was_training)
+    return {"loss": total_loss / count, "accuracy": correct / count, "count": count}
+
+
+def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, scheduler=None,
+        scheduler_interval="epoch", clip_grad_norm=None, checkpoint_dir=None, resume=False,
+        config=None, progress=None, log=print):
+    """Train ``model`` for ``epochs`` epochs; returns the history (one dict per epoch).
+
+    ``scheduler.step()`` runs once per epoch or, with
+    ``scheduler_interval="step"``, once per batch. ``clip_grad_norm`` clips
+    the global gradient norm. ``config`` (JSON-able) is stored in the
+    checkpoints. ``progress`` None shows the bar only on a terminal;
+    ``log`` (or None) receives one line per epoch.
+    """
+    if scheduler_interval not in ("epoch", "step"):
+        raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
+    loss_fn = loss_fn or _default_loss()
+    history, start = [], 0
+    path = os.path.join(checkpoint_dir, CHECKPOINT_NAME) if checkpoint_dir else None
+    if resume:
+        if path is None:
+            raise ValueError("fit: resume=True needs a checkpoint_dir")
+        if os.path.exists(path):
+            ckpt = load_checkpoint(path).restore(model, optimizer, scheduler)
+            history, start = list(ckpt.history), ckpt.epoch + 1
+            if log:
+                log(f"resumed from {path} after epoch {start}")
+    for epoch in range(start, epochs):
+        record = _train_epoch(model, optimizer, train_loader, epoch, epochs, loss_fn, scheduler,
+                              scheduler_interval, clip_grad_norm, progress)
+        if val_loader is not None:
+            val = evaluate(model, val_loader, loss_fn)
+            record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
+        if scheduler is not None and scheduler_interval == "epoch":
+            scheduler.step()
+        history.append(record)
+        if log:
+            log(_epoch_line(record, epochs))
+        if path:
+            save_checkpoint(path, model, optimizer, scheduler, epoch=epoch, history=history,
+                            config=config)
+    return history
+
+
+def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, interval, clip,
+                 progress):
+    model.train()
+    if hasattr(loader, "set_epoch"):
+        loader.set_epoch(epoch)
+    lr = optimizer.param_groups[0]["lr"]
+    total_loss, correct, count = 0.0, 0, 0
+    t0 = time.perf_counter()
+    bar = _progress(len(loader), progress, f"epoch {epoch + 1}/{epochs}")
+    try:
+        for step, (x, y) in enumerate(loader):
+            logits = model(x)
+            loss = loss_fn(logits, y)
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise NonFiniteLossError(
+                    f"the loss is {value} at epoch {epoch + 1}, step {step + 1} (of {len(loader)}); "
+                    f"stopping. Try a lower learning rate or gradient clipping (--clip).")
+            optimizer.zero_grad()
+            loss.backward()
+            if clip:
+                clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            if scheduler is not None and interval == "step":
+                scheduler.step()
+            prof = profiler.active()
+            if prof is not None:
+                prof.step()
+            total_loss += value * len(y)
+            correct += _correct(logits, y)
+            count += len(y)
+            bar.update(1)
+            bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / count:.4f}")
+    finally:
+        bar.close()
+    return {"epoch": epoch + 1, "loss": total_loss / count, "accuracy": correct / count,
+            "lr": lr, "seconds": time.perf_counter() - t0}
+
+
+def _epoch_line(r, epochs):
+    line = (f"epoch {r['epoch']}/{epochs}  loss {r['loss']:.4f}  acc {r['accuracy']:.4f}  "
+            f"lr {r['lr']:.3g}  {r['seconds']:.1f}s")
+    if "val_loss" in r:
+        line += f"  val_loss {r['val_loss']:.4f}  val_acc {r['val_accuracy']:.4f}"
+    return line
+
+
+def seed_everything(seed):
+    """Seed the global NumPy and Python RNGs (layer initialisation, dropout)."""
+    import random
+    backend.numpy.random.seed(seed)
+    random.seed(seed)
