@@ -7,3 +7,4 @@ from .idx import read_idx, IDXError
 from .mnist import load_mnist, download_mnist, MNIST_FILES, MNIST_URL, DownloadError
 from .synthetic import make_gratings
 from .cache import cache_dir
+from .sources import load_dataset, DATASETS

@@ -10,6 +10,7 @@ atomically to :func:`freqnet.data.cache_dir`.
 import json
 import os
 import random
+import zipfile
 
 from .. import backend
 from ..atomic import atomic_open
@@ -67,7 +68,7 @@ def load_mnist1d(cache=None, regenerate=False, **overrides):
         try:
             with backend.numpy.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             arrays = None            # unreadable cache: rebuild it
     if arrays is None:
         arrays = _generate(args)

@@ -1,0 +1,168 @@
+"""Command line: ``python -m freqnet train ...`` and ``python -m freqnet evaluate CKPT``.
+
+Training prints one line per epoch and, last, a JSON object with the test
+accuracy, the seconds taken and the transforms per step.
+"""
+import argparse
+import json
+import sys
+
+from .data.sources import DATASETS
+from .experiment import DEFAULTS, OPTIMIZERS, SCHEDULES
+
+MODELS = ("cnn", "linear")
+ACTIVATIONS = ("exact", "poly", "crelu")
+NONLINEARITIES = ("relu", "gelu", "tanh", "sigmoid")
+POOLINGS = ("avg", "spectral")
+DOMAINS = ("fourier", "hartley")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _rate(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {value}")
+    return value
+
+
+def add_training_arguments(p, defaults=None):
+    """The training options (shared with the demos, which pass their own defaults)."""
+    d = {**DEFAULTS, **(defaults or {})}
+    data = p.add_argument_group("data")
+    data.add_argument("--dataset", choices=DATASETS, default=d["dataset"],
+                      help="mnist1d (generated offline), mnist (IDX files in --data-dir) or "
+                           "synthetic (gratings, no files) (default: %(default)s)")
+    data.add_argument("--data-dir", default=d["data_dir"],
+                      help="directory holding the MNIST IDX files")
+    data.add_argument("--download", action="store_true",
+                      help="download missing MNIST files into --data-dir (needs internet)")
+    data.add_argument("--limit", type=_positive_int, default=d["limit"],
+                      help="use only the first N training and test samples (smoke runs)")
+    data.add_argument("--max-train", type=_positive_int, default=d["max_train"],
+                      help="use only the first N training samples")
+    data.add_argument("--train-from-test-split", dest="test_split", type=_positive_int,
+                      default=d["test_split"], metavar="N",
+                      help="MNIST: train on N images of the t10k set and test on the rest "
+                           "(no training files needed)")
+    model = p.add_argument_group("model")
+    model.add_argument("--model", choices=MODELS, default=d["model"],
+                       help="frequency CNN, or a linear classifier on the spectrum "
+                            "(default: %(default)s)")
+    model.add_argument("--activation", choices=ACTIVATIONS, default=d["activation"],
+                       help="exact: pointwise activation via an inverse transform; poly: "
+                            "polynomial on the spectrum; crelu: ReLU on real and imaginary "
+                            "parts (default: %(default)s)")
+    model.add_argument("--nonlinearity", choices=NONLINEARITIES, default=d["nonlinearity"],
+                       help="pointwise function for --activation exact/poly (default: %(default)s)")
+    model.add_argument("--pooling", choices=POOLINGS, default=d["pooling"],
+                       help="avg (exact average pooling) or spectral (low-pass crop)")
+    model.add_argument("--domain", choices=DOMAINS, default=d["domain"],
+                       help="transform domain of the layers (default: %(default)s)")
+    model.add_argument("--width", type=_positive_int, default=d["width"],
+                       help="channels of the first conv layer (default: %(default)s)")
+    model.add_argument("--depth", type=_positive_int, default=d["depth"],
+                       help="conv blocks (default: %(default)s)")
+    model.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
+                       default=d["batch_norm"], help="leave out batch normalisation")
+    model.add_argument("--dropout", type=_rate, default=d["dropout"],
+                       help="spectral dropout rate before the head (default: %(default)s)")
+    train = p.add_argument_group("training")
+    train.add_argument("--epochs", type=_non_negative_int, default=d["epochs"])
+    train.add_argument("--batch-size", type=_positive_int, default=d["batch_size"])
+    train.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=d["optimizer"])
+    train.add_argument("--lr", type=_positive_float, default=d["lr"])
+    train.add_argument("--weight-decay", type=float, default=d["weight_decay"])
+    train.add_argument("--schedule", choices=SCHEDULES, default=d["schedule"],
+                       help="learning-rate schedule over all steps (default: %(default)s)")
+    train.add_argument("--warmup", type=_non_negative_int, default=d["warmup"],
+                       help="epochs of linear warm-up (default: %(default)s)")
+    train.add_argument("--clip", type=_positive_float, default=d["clip"],
+                       help="clip the global gradient norm to this value")
+    train.add_argument("--seed", type=int, default=d["seed"])
+    train.add_argument("--checkpoint-dir", default=d["checkpoint_dir"],
+                       help="write last.npz here after every epoch")
+    train.add_argument("--resume", action="store_true",
+                       help="continue from --checkpoint-dir/last.npz if it exists")
+    train.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                       help="no progress bar (it is shown only on a terminal anyway)")
+    return p
+
+
+def config_from_args(args):
+    """The experiment configuration named by parsed ``args``."""
+    config = {k: getattr(args, k) for k in DEFAULTS if hasattr(args, k)}
+    if config.get("resume") and not config.get("checkpoint_dir"):
+        raise SystemExit("error: --resume needs --checkpoint-dir")
+    if config.get("test_split") is not None and config.get("dataset") != "mnist":
+        raise SystemExit("error: --train-from-test-split applies to --dataset mnist only")
+    if config.get("weight_decay", 0) < 0:
+        raise SystemExit(f"error: --weight-decay must be >= 0, got {config['weight_decay']}")
+    return config
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m freqnet",
+                                description="Train and evaluate frequency-domain CNNs.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    add_training_arguments(sub.add_parser(
+        "train", help="train a model and print its test accuracy as JSON",
+        description="Train a frequency-domain network; prints per-epoch lines, then JSON."))
+    ev = sub.add_parser("evaluate", help="test a saved checkpoint",
+                        description="Rebuild the model recorded in a checkpoint and test it.")
+    ev.add_argument("checkpoint", help="a .npz written by `train --checkpoint-dir`")
+    ev.add_argument("--data-dir", default=None, help="MNIST directory (if it moved)")
+    ev.add_argument("--limit", type=_positive_int, default=None)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    from .checkpoint import CheckpointError
+    from .data import DownloadError, IDXError
+    from .train import NonFiniteLossError
+    try:
+        if args.command == "train":
+            from .experiment import run
+            result, _, _ = run(log=lambda line: print(line, flush=True), **config_from_args(args))
+        else:
+            from .experiment import evaluate_checkpoint
+            result = evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, limit=args.limit)
+    except (CheckpointError, DownloadError, IDXError, FileNotFoundError, NonFiniteLossError,
+            ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, sort_keys=True))
+    return 0

@@ -1,0 +1,54 @@
+"""The named datasets of the CLI and demos, as normalised host arrays."""
+from .. import backend
+from .mnist import load_mnist
+from .mnist1d import load_mnist1d
+from .synthetic import make_gratings
+
+DATASETS = ("mnist1d", "mnist", "synthetic")
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def _mnist_images(images):
+    return ((images.astype("float32") / 255.0 - MNIST_MEAN) / MNIST_STD)[:, None]
+
+
+def load_dataset(name, data_dir=None, download=False, limit=None, test_split=None,
+                 max_train=None, synthetic_size=(2000, 500), seed=0):
+    """``(x_train, y_train, x_test, y_test)`` for dataset ``name``.
+
+    ``limit`` keeps the first ``limit`` training and test samples (quick
+    runs); ``max_train`` keeps the first ``max_train`` training samples only. For MNIST, ``test_split=n`` ignores the training files and splits
+    the 10,000 t10k images into ``n`` for training and the rest for testing
+    (a fixed, seeded permutation, the same for every training seed).
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+    if name == "mnist1d":
+        x, y, xt, yt = load_mnist1d()
+    elif name == "synthetic":
+        x, y = make_gratings(synthetic_size[0], seed=1000 + seed)
+        xt, yt = make_gratings(synthetic_size[1], seed=2000 + seed)
+    else:
+        if data_dir is None:
+            raise ValueError("the mnist dataset needs a data directory (--data-dir DIR) holding "
+                             "the IDX files")
+        if test_split is not None:
+            images, labels = load_mnist(data_dir, "test", download=download)
+            if not 0 < test_split < len(images):
+                raise ValueError(f"test_split must lie in 1..{len(images) - 1}, got {test_split}")
+            order = backend.numpy.random.default_rng(12345).permutation(len(images))
+            tr, te = order[:test_split], order[test_split:]
+            x, y, xt, yt = _mnist_images(images[tr]), labels[tr], _mnist_images(images[te]), labels[te]
+        else:
+            images, labels = load_mnist(data_dir, "train", download=download)
+            test_images, yt = load_mnist(data_dir, "test", download=download)
+            x, y, xt = _mnist_images(images), labels, _mnist_images(test_images)
+    if limit is not None:
+        if limit < 1:
+            raise ValueError(f"limit must be a positive integer, got {limit}")
+        x, y, xt, yt = x[:limit], y[:limit], xt[:limit], yt[:limit]
+    if max_train is not None:
+        if max_train < 1:
+            raise ValueError(f"max_train must be a positive integer, got {max_train}")
+        x, y = x[:max_train], y[:max_train]
+    return x, y, xt, yt

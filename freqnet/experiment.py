@@ -1,0 +1,141 @@
+"""One training run from a flat configuration: what the CLI and demos share.
+
+:func:`run` loads the data, builds the model, optimizer and schedule, trains
+with :func:`freqnet.train.fit` (checkpoints and resume included), evaluates
+on the test set and returns a JSON-able result with the test accuracy, the
+wall time and the forward/inverse transforms per training step (counted by
+:func:`freqnet.profile`).
+"""
+import time
+
+from . import optim, profiler
+from .checkpoint import load_checkpoint
+from .data import DataLoader, TensorDataset, load_dataset
+from .train import evaluate, fit, seed_everything
+
+DEFAULTS = {
+    "dataset": "mnist1d", "data_dir": None, "download": False, "limit": None,
+    "test_split": None, "max_train": None,
+    "model": "cnn", "activation": "exact", "nonlinearity": "relu", "pooling": "avg",
+    "domain": "fourier", "width": 32, "depth": 3, "batch_norm": True, "dropout": 0.0,
+    "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
+    "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0,
+    "checkpoint_dir": None, "resume": False, "progress": None,
+}
+MODEL_KEYS = ("model", "activation", "nonlinearity", "pooling", "domain", "width", "depth",
+              "batch_norm", "dropout")
+OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD}
+SCHEDULES = ("cosine", "step", "constant")
+
+
+def _config(overrides):
+    unknown = set(overrides) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown configuration keys {sorted(unknown)}")
+    return {**DEFAULTS, **overrides}
+
+
+def build_model(config, input_shape, num_classes):
+    from .models import build_model as build
+    return build(config["model"], input_shape, num_classes,
+                 **{k: config[k] for k in MODEL_KEYS if k != "model"})
+
+
+def build_optimizer(config, model, steps_per_epoch):
+    name = config["optimizer"]
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+    kwargs = {"lr": config["lr"], "weight_decay": config["weight_decay"]}
+    if name == "sgd":
+        kwargs.update(momentum=0.9, nesterov=True)
+    opt = OPTIMIZERS[name](model.named_parameters(), **kwargs)
+    total = max(1, config["epochs"] * steps_per_epoch)
+    warm = config["warmup"] * steps_per_epoch
+    if config["schedule"] not in SCHEDULES:
+        raise ValueError(f"unknown schedule {config['schedule']!r}; expected one of {', '.join(SCHEDULES)}")
+    if config["schedule"] == "cosine":
+        after = optim.CosineAnnealingLR(opt, T_max=max(1, total - warm))
+    elif config["schedule"] == "step":
+        after = optim.StepLR(opt, step_size=max(1, total // 3), gamma=0.1)
+    else:
+        after = optim.ConstantLR(opt)
+    sched = optim.LinearWarmup(opt, warm, start_factor=0.1, then=after) if warm else after
+    return opt, sched
+
+
+def count_transforms(model, loss_fn, x, y):
+    """Forward and inverse transforms of one training step (forward + backward).
+
+    The model's state (parameters, running statistics) is restored after.
+    """
+    state = model.state_dict()
+    with profiler.profile() as prof:
+        loss_fn(model(x), y).backward()
+    model.zero_grad()
+    model.load_state_dict(state)
+    return prof.transform_count("forward"), prof.transform_count("inverse")
+
+
+def prepare(config):
+    """Data loaders, model, optimizer and scheduler for ``config`` (seeded)."""
+    x, y, xt, yt = load_dataset(config["dataset"], data_dir=config["data_dir"],
+                                download=config["download"], limit=config["limit"],
+                                test_split=config["test_split"], max_train=config["max_train"],
+                                seed=config["seed"])
+    train_loader = DataLoader(TensorDataset(x, y), config["batch_size"], shuffle=True,
+                              drop_last=len(x) > config["batch_size"], seed=config["seed"])
+    test_loader = DataLoader(TensorDataset(xt, yt), 500)
+    seed_everything(config["seed"])
+    model = build_model(config, x.shape[1:], 10)
+    opt, sched = build_optimizer(config, model, len(train_loader))
+    return model, opt, sched, train_loader, test_loader
+
+
+def run(log=print, **overrides):
+    """Train and test one configuration: ``(result, model, history)``, where
+    ``result`` is a JSON-able dict (accuracy, seconds, transforms per step)."""
+    from .nn.functional import cross_entropy
+    config = _config(overrides)
+    t0 = time.perf_counter()
+    model, opt, sched, train_loader, test_loader = prepare(config)
+    saved = {k: v for k, v in config.items() if k not in ("progress", "resume")}
+    history = fit(model, opt, train_loader, config["epochs"], loss_fn=cross_entropy,
+                  scheduler=sched, scheduler_interval="step", clip_grad_norm=config["clip"],
+                  checkpoint_dir=config["checkpoint_dir"], resume=config["resume"],
+                  config=saved, progress=config["progress"], log=log)
+    train_seconds = time.perf_counter() - t0
+    test = evaluate(model, test_loader, cross_entropy)
+    x, y = next(iter(train_loader))
+    fwd, inv = count_transforms(model, cross_entropy, x, y)
+    return {"test_accuracy": test["accuracy"], "test_loss": test["loss"],
+            "seconds": round(time.perf_counter() - t0, 2), "train_seconds": round(train_seconds, 2),
+            "inverse_transforms_per_step": inv, "forward_transforms_per_step": fwd,
+            "epochs": config["epochs"], "train_samples": len(train_loader.dataset),
+            "test_samples": test["count"], "parameters": parameter_count(model),
+            "final_train_accuracy": history[-1]["accuracy"] if history else None,
+            "config": saved}, model, history
+
+
+def parameter_count(model):
+    """Real parameters (a complex weight counts twice)."""
+    return int(sum(p.data.size * (2 if p.is_complex else 1) for p in model.parameters()))
+
+
+def evaluate_checkpoint(path, data_dir=None, limit=None):
+    """Rebuild the model recorded in checkpoint ``path`` and test it."""
+    from .nn.functional import cross_entropy
+    ckpt = load_checkpoint(path)
+    config = _config(ckpt.config)
+    if data_dir is not None:
+        config["data_dir"] = data_dir
+    if limit is not None:
+        config["limit"] = limit
+    x, y, xt, yt = load_dataset(config["dataset"], data_dir=config["data_dir"],
+                                limit=config["limit"], test_split=config["test_split"],
+                                seed=config["seed"])
+    model = build_model(config, xt.shape[1:], 10)
+    ckpt.restore(model, rng=False)
+    test = evaluate(model, DataLoader(TensorDataset(xt, yt), 500), cross_entropy)
+    return {"checkpoint": str(path), "epoch": ckpt.epoch + 1, "test_accuracy": test["accuracy"],
+            "test_loss": test["loss"], "test_samples": test["count"],
+            "dataset": config["dataset"], "model": config["model"]}
