@@ -97,19 +97,22 @@ class Function:
         single = not isinstance(outputs, tuple)
         if single:
             outputs = (outputs,)
+        if any(isinstance(y, backend.numpy.generic) for y in outputs):
+            # NumPy returns scalars for full reductions and 1-D @ 1-D; keep 0-d arrays
+            outputs = tuple(backend.numpy.asarray(y) for y in outputs)
         needs_grad = _grad_enabled and any(
             isinstance(x, Tensor) and x.requires_grad for x in inputs
         )
         results = []
         if needs_grad:
-            self.inputs = inputs
+            self.inputs = tuple(_edge(x, Tensor) for x in inputs)
             self.xp = module if module is not None else backend.array_module(outputs[0])
             self.generation = max(
                 (x.creator.generation for x in inputs
                  if isinstance(x, Tensor) and x.creator is not None),
                 default=-1,
             ) + 1
-            self.output_meta = [(y.shape, y.dtype) for y in outputs]
+            self.output_meta = [_Meta(y.shape, y.dtype) for y in outputs]
             self.output_grads = [None] * len(outputs)
             for i, y in enumerate(outputs):
                 diff = _is_differentiable_dtype(y.dtype)
@@ -124,7 +127,7 @@ class Function:
 
     def needs(self, i):
         """Whether input ``i`` wants a gradient (valid inside backward)."""
-        return getattr(self.inputs[i], "requires_grad", False)
+        return self.inputs[i] is not None
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -137,8 +140,8 @@ class Function:
         grads = self.output_grads
         for i, g in enumerate(grads):
             if g is None:
-                shape, dt = self.output_meta[i]
-                grads[i] = self.xp.zeros(shape, dtype=dt)
+                meta = self.output_meta[i]
+                grads[i] = self.xp.zeros(meta.shape, dtype=meta.dtype)
         self.output_grads = [None] * len(grads)
         return grads
 
@@ -148,6 +151,25 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} generation={self.generation}>"
+
+
+class _Meta:
+    """Shape and dtype of an op output (what its gradient must conform to)."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
+def _edge(x, tensor_type):
+    """What backward keeps of one input (DESIGN.md §3): the leaf itself (to
+    accumulate into), ``(creator, output_index)`` for an op output, or None
+    when it takes no gradient. Holding no intermediate Tensor lets its data
+    be freed when the op's backward does not need it."""
+    if not isinstance(x, tensor_type) or not x.requires_grad:
+        return None
+    return x if x.creator is None else (x.creator, x.output_index)
 
 
 def conform_grad(grad, like):
@@ -221,16 +243,15 @@ def backward(root, grad=None, retain_graph=False):
         if not retain_graph:
             fn._release()
         del grads_out
-        for x, g in zip(inputs, grads_in):
-            if g is None or not isinstance(x, Tensor) or not x.requires_grad:
+        for edge, g in zip(inputs, grads_in):
+            if g is None or edge is None:
                 continue
-            g = conform_grad(g, x.data)
-            creator = x.creator
-            if creator is None:
-                x._accumulate(g)
+            if isinstance(edge, Tensor):
+                edge._accumulate(conform_grad(g, edge.data))
                 continue
+            creator, i = edge
+            g = conform_grad(g, creator.output_meta[i])
             slot = creator.output_grads
-            i = x.output_index
             slot[i] = g if slot[i] is None else slot[i] + g
             if creator not in queued:
                 queued.add(creator)

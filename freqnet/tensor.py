@@ -149,9 +149,9 @@ class Tensor:
 
     def _accumulate(self, g):
         if self.grad is None:
-            if g is self.data or not getattr(g.flags, "writeable", True):
-                g = g.copy()
-            self.grad = Tensor._make(g, False)
+            # always a private copy: one backward may hand the same array to
+            # several leaves (x + y) or pass the caller's grad= through
+            self.grad = Tensor._make(g.copy(), False)
         else:
             self.grad = Tensor._make(self.grad.data + g, False)
 

@@ -3,11 +3,14 @@
 Complex rules (THEORY.md §0): for y = a*b, grad_a = g*conj(b); for a
 holomorphic f, grad_z = g*conj(f'(z)).
 """
+from .. import backend
 from ..autograd import Function
 from ._util import broadcast_shape, shape_of, unbroadcast
 
 
 def _conj(x):
+    if isinstance(x, complex):          # a Python complex constant
+        return x.conjugate()
     return x.conj() if getattr(x, "dtype", None) is not None and x.dtype.kind == "c" else x
 
 
@@ -120,10 +123,11 @@ class MatMul(Function):
     def backward(self, g):
         a, b = self.saved
         a2, b2 = a, b
-        if a.ndim == 1:
-            a2, g = a[None, :], g[..., None, :]
+        g = backend.array_module(g).asarray(g)      # 1-D @ 1-D: g may be a NumPy scalar
         if b.ndim == 1:
             b2, g = b[:, None], g[..., None]
+        if a.ndim == 1:
+            a2, g = a[None, :], g[..., None, :]
         ga = gb = None
         if self.needs(0):
             ga = unbroadcast(g @ _conj(b2).swapaxes(-1, -2), a2.shape).reshape(a.shape)

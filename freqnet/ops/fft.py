@@ -55,10 +55,10 @@ def _axes_and_sizes(x, s, axes, ndefault):
         axes = tuple(range(-ndefault, 0)) if s is None else tuple(range(-len(s), 0))
     elif isinstance(axes, int):
         axes = (axes,)
-    axes = tuple(a % x.ndim for a in axes) if x.ndim else axes
+    normalize_axes(axes, x.ndim)            # out-of-range axes raise here
+    axes = tuple(a % x.ndim for a in axes)
     if len(set(axes)) != len(axes):
         raise ValueError(f"repeated axes are not supported: {axes}")
-    normalize_axes(axes, x.ndim)
     if s is None:
         s = tuple(x.shape[a] for a in axes)
     elif isinstance(s, int):

@@ -139,6 +139,8 @@ class ToDevice(Function):
 class AsType(Function):
     def forward(self, x, dtype):
         self.source = x.dtype
+        if x.dtype.kind == "c" and dtype.kind != "c":
+            x = x.real                  # complex -> real keeps Re (as backward assumes)
         return x.astype(dtype)
 
     def backward(self, g):
