@@ -1,0 +1,98 @@
+"""Shared helpers of the checks: host arrays, independent spatial references
+(index sums, no FFT), freqnet's FFTs on plain arrays, and quadrature.
+
+The references here are written directly from the definitions (THEORY.md §0,
+§1) so that freqnet's spectral code path is compared with something it does
+not share.
+"""
+import warnings
+
+from .. import backend
+from ..tensor import Tensor
+from .. import fft as ffn
+
+np = backend.numpy
+special = backend.special
+integrate = backend.integrate
+
+
+def tensor(a, requires_grad=False):
+    """A float64/complex128 freqnet Tensor of ``a`` (host array)."""
+    a = np.asarray(a)
+    dtype = "complex128" if a.dtype.kind == "c" else "float64"
+    return Tensor(a.astype(dtype), requires_grad=requires_grad)
+
+
+def rfft(x, n=None):
+    """freqnet.fft.rfft on a host array (norm="backward")."""
+    return ffn.rfft(tensor(x), n=n).data
+
+
+def irfft(X, n):
+    return ffn.irfft(tensor(X), n=n).data
+
+
+def rfft2(x):
+    return ffn.rfft2(tensor(x)).data
+
+
+def irfft2(X, s):
+    return ffn.irfft2(tensor(X), s=s).data
+
+
+def multiplicity(n):
+    """d_k of THEORY.md §0, as a host array."""
+    return ffn.multiplicity(n, xp=np)
+
+
+def circular_convolution(x, h):
+    """(x (*) h)[n] = sum_m x[m] h[(n - m) mod N], by an index sum."""
+    n = len(x)
+    idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+    return (x[None, :] * h[idx]).sum(axis=1)
+
+
+def circular_correlation(x, h):
+    """y[n] = sum_m x[(n + m) mod N] h[m] (the CNN "convolution")."""
+    n = len(x)
+    idx = (np.arange(n)[:, None] + np.arange(n)[None, :]) % n
+    return (x[idx] * h[None, :]).sum(axis=1)
+
+
+def quad(f, a, b, **kw):
+    """Real quadrature (scipy.integrate.quad) returning only the value. Its
+    round-off warnings are silenced: every check measures its own error."""
+    kw.setdefault("limit", 400)
+    kw.setdefault("epsabs", 0.0)
+    kw.setdefault("epsrel", 1e-13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        return integrate.quad(f, a, b, **kw)[0]
+
+
+def fourier_quad(f, a, b, w):
+    """int_a^b f(x) e^{-iwx} dx on a finite interval (QAWO cos/sin weights)."""
+    if w == 0:
+        return complex(quad(f, a, b), 0.0)
+    re = quad(f, a, b, weight="cos", wvar=w)
+    im = -quad(f, a, b, weight="sin", wvar=w)
+    return complex(re, im)
+
+
+def gaussian_pair(center, width):
+    """A Gaussian test function phi(w) and its transform Phi(x) = int phi(w) e^{-iwx} dw."""
+    def phi(w):
+        return np.exp(-0.5 * ((w - center) / width) ** 2)
+
+    def Phi(x):
+        return width * np.sqrt(2 * np.pi) * np.exp(-0.5 * (width * x) ** 2 - 1j * center * x)
+    return phi, Phi
+
+
+def mpmath_or_none():
+    """mpmath if the optional ``theory`` extra is installed, else None."""
+    try:
+        import mpmath
+    except ImportError:
+        return None
+    return mpmath
