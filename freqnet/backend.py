@@ -158,6 +158,14 @@ def add_at(target, index, values):
     return target
 
 
+def erf(x):
+    """The error function of ``x`` on its own device, keeping its dtype."""
+    if array_module(x) is numpy:
+        return scipy.special.erf(x).astype(x.dtype, copy=False)
+    import cupyx.scipy.special
+    return cupyx.scipy.special.erf(x)
+
+
 def pad(arr, pad_width, mode, **kwargs):
     return array_module(arr).pad(arr, pad_width, mode=mode, **kwargs)
 
