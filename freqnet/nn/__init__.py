@@ -3,4 +3,6 @@ their public names here."""
 from .module import Module, Parameter, Sequential, ModuleList
 from .spectrum import (ToSpectrum, ToSpatial, ToSpectrum1d, ToSpectrum2d, ToSpatial1d,
                        ToSpatial2d, DOMAINS, get_domain, expect_spectrum, expect_spatial)
+from .activation import ReLU, Sigmoid, Tanh, GELU, CReLU, ModReLU
+from .normalization import BatchNorm1d, BatchNorm2d
 from . import functional

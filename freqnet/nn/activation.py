@@ -1,0 +1,290 @@
+"""Activations on spectra (DESIGN.md §4, THEORY.md §3-§5).
+
+Pointwise activations ``ReLU``, ``Sigmoid``, ``Tanh``, ``GELU``, two modes:
+
+* ``mode="exact"``: inverse transform, apply the function in space, forward
+  transform. Exact; the profiler counts the two domain switches (they go
+  through :mod:`freqnet.fft`).
+* ``mode="poly"``: the least-squares polynomial of degree 2-4 on [-r, r]
+  (THEORY §5 table), evaluated on the spectrum by spectral self-convolution,
+  DFT(a0 + a1 x + a2 x^2 + ...) = a0 N delta + a1 X + (a2/N) X(*)X + ...,
+  with no transform. ``r`` is a number, or ``"auto"``: the spectral bound
+  r = max over the batch of (1/N) sum_k d_k |X_k| >= max |x| (THEORY §4c),
+  recomputed on every call. The auto r is treated as a constant in backward
+  (the gradient is that of the fixed polynomial p_r, i.e. p_r'(x) g in space):
+  r is a max of a sum of moduli, not smooth, and only picks the surrogate.
+  With auto r a sample's output depends on the other samples in the batch,
+  as with batch norm.
+
+Spectral-native ``CReLU`` and ``ModReLU`` act on coefficients and have no
+spatial twin.
+
+Each layer takes ``domain=``; the domain-specific maths sits in one table
+(:data:`BRANCHES`, one object per domain), so adding a domain means adding an
+entry there. Exact mode works in every registered domain.
+"""
+from .. import backend, ops
+from ..autograd import Function
+from ..spectral import polynomial
+from ._branch import domain_branch, spectrum_ndim
+from .module import Module, Parameter
+from .spectrum import get_domain, tag
+
+MODES = ("exact", "poly")
+
+
+# -- Fourier maths (rfft half spectra) -------------------------------------------------
+
+class PolynomialActivation(Function):
+    """y = p(x) on a half spectrum by spectral self-convolution (THEORY §5)."""
+
+    category = "activation"
+
+    def forward(self, x, coefficients, spatial_shape):
+        y, dp = polynomial.polynomial_forward(x, coefficients, spatial_shape)
+        self.save(dp)
+        self.spatial_shape = spatial_shape
+        return y
+
+    def backward(self, g):
+        (dp,) = self.saved
+        return polynomial.polynomial_backward(g, dp, self.spatial_shape), None, None
+
+
+class CReLUFunction(Function):
+    """ReLU on the real and imaginary parts of each coefficient, then the
+    Hermitian projection of the self-conjugate columns (see :class:`CReLU`)."""
+
+    category = "activation"
+
+    def forward(self, x, spatial_shape):
+        self.spatial_shape = spatial_shape
+        keep_re, keep_im = x.real > 0, x.imag > 0
+        self.save(keep_re, keep_im)
+        return polynomial.hermitian_project(_mask_parts(x, keep_re, keep_im), spatial_shape)
+
+    def backward(self, g):
+        keep_re, keep_im = self.saved
+        return _mask_parts(polynomial.hermitian_project(g, self.spatial_shape), keep_re, keep_im), None
+
+
+def _mask_parts(z, keep_re, keep_im):
+    out = backend.array_module(z).empty_like(z)
+    out.real = z.real * keep_re
+    out.imag = z.imag * keep_im
+    return out
+
+
+class ModReLUFunction(Function):
+    """z * ReLU(|z| + b) / |z| with b per channel (axis 1); 0 where z = 0.
+
+    Backward (THEORY §0 convention), on the active set |z| + b > 0, |z| > 0:
+    grad_z = s g - (b/|z|^2) Re(conj(g) z) z/|z| with s = 1 + b/|z|, and
+    grad_b = sum Re(conj(g) z/|z|) over batch and bins.
+    """
+
+    category = "activation"
+
+    def forward(self, z, bias):
+        xp = backend.array_module(z)
+        b = bias.reshape((1, -1) + (1,) * (z.ndim - 2)).astype(z.real.dtype, copy=False)
+        m = xp.abs(z)
+        active = (m + b > 0) & (m > 0)
+        inv_m = xp.where(active, 1 / xp.where(active, m, 1), 0)
+        self.save(z, inv_m, b)
+        return z * (1 + b * inv_m) * active
+
+    def backward(self, g):
+        z, inv_m, b = self.saved
+        unit = z * inv_m                                     # z/|z| on the active set, else 0
+        along = (g.conj() * unit).real                       # Re(conj(g) z/|z|)
+        gz = g * (1 + b * inv_m) * (inv_m > 0) - (b * inv_m) * along * unit
+        gb = along.sum(axis=(0,) + tuple(range(2, g.ndim))) if self.needs(1) else None
+        return gz, gb
+
+
+class FourierActivationMaths:
+    """The Fourier-domain (rfft half spectrum) implementations."""
+
+    def bound(self, x):
+        """Largest per-map spectral bound in the batch, a Python float."""
+        return float(polynomial.spectral_bound(x.data, x.spatial_shape).max())
+
+    def polynomial(self, x, coefficients):
+        return PolynomialActivation()(x, tuple(float(a) for a in coefficients), x.spatial_shape)
+
+    def crelu(self, x):
+        return CReLUFunction()(x, x.spatial_shape)
+
+    def modrelu(self, x, bias):
+        return ModReLUFunction()(x, bias)
+
+
+#: domain name -> its activation maths; a new domain adds an entry here.
+BRANCHES = {"fourier": FourierActivationMaths()}
+
+
+# -- functional forms -------------------------------------------------------------------
+
+def polynomial_activation(x, coefficients):
+    """p(x) = sum_j a_j x^j on the spectrum ``x`` (degree >= 1), no transform."""
+    spectrum_ndim(x, "polynomial_activation")
+    maths = domain_branch(BRANCHES, x.domain, "polynomial_activation")
+    return tag(maths.polynomial(x, coefficients), x.domain, x.spatial_shape)
+
+
+def spectral_bound(x):
+    """Per-map bound (1/N) sum_k d_k |X_k| >= max |x| (THEORY §4c), shape (B, C)."""
+    spectrum_ndim(x, "spectral_bound", "fourier")
+    from ..tensor import Tensor
+    return Tensor(polynomial.spectral_bound(x.data, x.spatial_shape))
+
+
+def crelu(x):
+    """CReLU (Trabelsi et al.) on a spectrum; see :class:`CReLU`."""
+    spectrum_ndim(x, "crelu")
+    maths = domain_branch(BRANCHES, x.domain, "crelu")
+    return tag(maths.crelu(x), x.domain, x.spatial_shape)
+
+
+def modrelu(x, bias):
+    """modReLU (Arjovsky et al.) on a spectrum with per-channel ``bias``."""
+    spectrum_ndim(x, "modrelu")
+    if bias.shape != (x.shape[1],):
+        raise ValueError(f"modrelu: bias must have shape ({x.shape[1]},) (one per channel), "
+                         f"got {tuple(bias.shape)}")
+    maths = domain_branch(BRANCHES, x.domain, "modrelu")
+    return tag(maths.modrelu(x, bias), x.domain, x.spatial_shape)
+
+
+# -- layers ------------------------------------------------------------------------------
+
+class _PointwiseActivation(Module):
+    """Shared body of ReLU/Sigmoid/Tanh/GELU on spectra (module docstring)."""
+
+    function = None          # name of the least-squares fit (polynomial.FUNCTIONS)
+    spatial_op = None        # the pointwise op for mode="exact"
+    default_degree = 2
+
+    def __init__(self, mode="exact", degree=None, r="auto", domain="fourier"):
+        super().__init__()
+        name = type(self).__name__
+        if mode not in MODES:
+            raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
+        self.domain = get_domain(domain).name
+        self.mode = mode
+        self.degree = self.default_degree if degree is None else degree
+        if self.degree not in polynomial.DEGREES:
+            raise ValueError(f"{name}: degree must be one of {polynomial.DEGREES}, got {degree!r}")
+        if not (r == "auto" or (isinstance(r, (int, float)) and r > 0)):
+            raise ValueError(f"{name}: r must be 'auto' or a positive number, got {r!r}")
+        self.r = r
+        if mode == "poly":
+            domain_branch(BRANCHES, self.domain, name)
+
+    def forward(self, x):
+        name = type(self).__name__
+        ndim = spectrum_ndim(x, name, self.domain)
+        if self.mode == "exact":
+            dom = get_domain(self.domain)
+            y = dom.to_spectrum(type(self).spatial_op(dom.to_spatial(x, x.spatial_shape)), ndim)
+        else:
+            maths = domain_branch(BRANCHES, self.domain, name)
+            r = maths.bound(x) if self.r == "auto" else float(self.r)
+            coefficients = polynomial.least_squares_fit(
+                self.function, max(r, polynomial.MIN_RADIUS), self.degree)
+            y = maths.polynomial(x, coefficients)
+        return tag(y, self.domain, x.spatial_shape)
+
+    def extra_repr(self):
+        if self.mode == "exact":
+            return f"mode='exact', domain={self.domain!r}"
+        return f"mode='poly', degree={self.degree}, r={self.r!r}, domain={self.domain!r}"
+
+
+class ReLU(_PointwiseActivation):
+    """ReLU on a spectrum. Poly: ReLU = (x + |x|)/2, so degree 2 equals degree 3
+    (3r/32 + x/2 + 15x^2/(32r), THEORY §4c)."""
+
+    function = "relu"
+    spatial_op = staticmethod(ops.relu)
+
+
+class Sigmoid(_PointwiseActivation):
+    """Sigmoid on a spectrum. Poly default degree 3: sigmoid - 1/2 is odd, so a
+    quadratic fit is only linear (THEORY §5)."""
+
+    function = "sigmoid"
+    spatial_op = staticmethod(ops.sigmoid)
+    default_degree = 3
+
+
+class Tanh(_PointwiseActivation):
+    """Tanh on a spectrum. Poly default degree 3 (tanh is odd)."""
+
+    function = "tanh"
+    spatial_op = staticmethod(ops.tanh)
+    default_degree = 3
+
+
+class GELU(_PointwiseActivation):
+    """Exact (erf) GELU on a spectrum. Its odd part is x/2, so degree 2 = 3."""
+
+    function = "gelu"
+    spatial_op = staticmethod(ops.gelu)
+
+
+class CReLU(Module):
+    """CReLU (Trabelsi et al., "Deep Complex Networks", 2018): ReLU applied to
+    the real and the imaginary part of every spectral coefficient.
+
+    Spectral-native: defined on coefficients, it has no spatial twin (it is
+    not a pointwise function of the signal). On an rfft half spectrum the
+    stored bins of the self-conjugate columns (v = 0 and, for even W,
+    v = W/2) hold both X[u] and X[-u] = conj(X[u]), and CReLU of the two is
+    not conjugate; so the result is projected there onto its Hermitian part
+    (X[u] + conj(X[-u]))/2, the projection irfft would apply silently. The
+    output is thus always the spectrum of a real signal (in 1D: Im = 0 at DC
+    and Nyquist), and every other bin is plain CReLU of the coefficient.
+    """
+
+    def __init__(self, domain="fourier"):
+        super().__init__()
+        self.domain = get_domain(domain).name
+        domain_branch(BRANCHES, self.domain, "CReLU")
+
+    def forward(self, x):
+        spectrum_ndim(x, "CReLU", self.domain)
+        return crelu(x)
+
+    def extra_repr(self):
+        return f"domain={self.domain!r}"
+
+
+class ModReLU(Module):
+    """modReLU (Arjovsky et al., "Unitary Evolution RNNs", 2016):
+    z * ReLU(|z| + b) / |z| per coefficient, with a learnable bias b per
+    channel (initialised to 0, where it is the identity); 0 at z = 0.
+
+    Spectral-native: defined on coefficients, with no spatial twin. It keeps
+    each phase and scales by a function of |z|; conjugate bins have equal
+    moduli, so on a half spectrum it equals modReLU of the full spectrum and
+    keeps the spectrum of a real signal real.
+    """
+
+    def __init__(self, num_channels, domain="fourier", dtype="float32"):
+        super().__init__()
+        self.num_channels = int(num_channels)
+        self.domain = get_domain(domain).name
+        domain_branch(BRANCHES, self.domain, "ModReLU")
+        self.bias = Parameter(backend.xp.zeros(self.num_channels, dtype=dtype))
+
+    def forward(self, x):
+        spectrum_ndim(x, "ModReLU", self.domain)
+        if x.shape[1] != self.num_channels:
+            raise ValueError(f"ModReLU: expected {self.num_channels} channels, got {x.shape[1]} "
+                             f"(input shape {x.shape})")
+        return modrelu(x, self.bias)
+
+    def extra_repr(self):
+        return f"{self.num_channels}, domain={self.domain!r}"

@@ -1,0 +1,179 @@
+"""Batch normalization on spectra (DESIGN.md §4, THEORY.md §7).
+
+Equal to ``torch.nn.BatchNorm1d/2d`` on the spatial map, computed on the
+spectrum: per channel, with N the spatial size and B the batch,
+
+* mean = (1/(B N)) sum_b Re X_b[DC]                  (DC bin / N, THEORY §7)
+* var  = (1/(B N^2)) sum_b sum_k w_k |X_b[k] - N mean delta_k|^2  (Parseval
+  with the d_k weights; biased, as torch normalizes)
+* Y = weight * (X - N mean delta) / sqrt(var + eps) + N bias delta
+
+so only the DC bin is shifted and the whole spectrum is scaled. Training
+updates running_mean and running_var (unbiased, factor n/(n-1), n = B N)
+with ``momentum`` (None: cumulative average), as torch does; eval uses them.
+
+Backward, per channel with s = 1/sqrt(var + eps), Xhat = (X - N mean delta) s
+and Gh = weight * G (all sums over batch and bins):
+grad_weight = Re sum conj(G) Xhat, grad_bias = N Re sum_b G_b[DC], and in
+training grad_X = s (Gh - (Re sum conj(Gh) Xhat) w_k Xhat / (B N^2)), then
+grad_X[DC] -= (1/B) Re sum_b grad_X_b[DC] (the mean's share); in eval
+grad_X = s Gh.
+"""
+from .. import backend
+from ..autograd import Function
+from ._branch import parseval_weights, spectrum_ndim
+from .module import Module, Parameter
+from .spectrum import get_domain, tag
+
+
+def _per_channel(a, ndim):
+    return a.reshape((1, -1) + (1,) * ndim)
+
+
+def _dc(ndim):
+    return (slice(None), slice(None)) + (0,) * ndim
+
+
+class SpectralBatchNorm(Function):
+    """The normalization of the module docstring with given mean and s."""
+
+    def forward(self, x, weight, bias, mean, inv_std, weights, count, batch_stats):
+        ndim = weights.ndim
+        n_spatial = count // x.shape[0]
+        dc = _dc(ndim)
+        x_hat = x.copy()
+        x_hat[dc] -= mean * n_spatial
+        x_hat *= _per_channel(inv_std, ndim)
+        y = x_hat * _per_channel(weight, ndim) if weight is not None else x_hat.copy()
+        if bias is not None:
+            y[dc] += bias * n_spatial
+        self.save(x_hat, inv_std, weight, weights)
+        self.n_spatial, self.count, self.batch_stats = n_spatial, count, batch_stats
+        return y
+
+    def backward(self, g):
+        x_hat, inv_std, weight, weights = self.saved
+        ndim = weights.ndim
+        axes = (0,) + tuple(range(2, g.ndim))
+        dc = _dc(ndim)
+        projection = (g.conj() * x_hat).real.sum(axis=axes)            # Re sum conj(G) Xhat
+        g_weight = projection if weight is not None and self.needs(1) else None
+        g_bias = self.n_spatial * g[dc].real.sum(axis=0) if self.needs(2) else None
+        if not self.needs(0):
+            return None, g_weight, g_bias, None, None, None, None, None
+        gh = g * _per_channel(weight, ndim) if weight is not None else g
+        if self.batch_stats:
+            along = projection * weight if weight is not None else projection
+            gh = gh - _per_channel(along / (self.count * self.n_spatial), ndim) * weights * x_hat
+        gx = gh * _per_channel(inv_std, ndim)
+        if self.batch_stats:
+            gx[dc] -= gx[dc].real.mean(axis=0)
+        return gx, g_weight, g_bias, None, None, None, None, None
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Functional batch norm on a spectrum (B, C, *bins), as
+    ``torch.nn.functional.batch_norm`` on the spatial map: in training the
+    batch statistics normalize and the running arrays (xp arrays, or None)
+    are updated in place; otherwise the running statistics are used."""
+    ndim = spectrum_ndim(x, "batch_norm")
+    channels = x.shape[1]
+    for name, a in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if a is not None and tuple(a.shape) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for an input "
+                             f"with {channels} channels, got {tuple(a.shape)}")
+    xp = backend.array_module(x.data)
+    real = x.data.real.dtype
+    weights = parseval_weights(x.domain, x.spatial_shape, xp, real, "batch_norm")
+    n_spatial = 1
+    for n in x.spatial_shape:
+        n_spatial *= n
+    count = x.shape[0] * n_spatial
+    if training:
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of spatial shape {x.spatial_shape} "
+                             f"and batch {x.shape[0]}")
+        data = x.data
+        mean = data[_dc(ndim)].real.sum(axis=0) / count
+        centred = data.copy()
+        centred[_dc(ndim)] -= mean * n_spatial
+        energy = ((centred.real ** 2 + centred.imag ** 2) * weights).sum(
+            axis=(0,) + tuple(range(2, data.ndim)))
+        var = energy / (count * n_spatial)
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+        if running_var is not None:
+            running_var *= 1 - momentum
+            running_var += momentum * var * (count / (count - 1))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: eval mode needs running_mean and running_var")
+        mean, var = running_mean.astype(real), running_var.astype(real)
+    inv_std = 1 / xp.sqrt(var + eps)
+    y = SpectralBatchNorm()(x, weight, bias, mean, inv_std, weights, count, bool(training))
+    return tag(y, x.domain, x.spatial_shape)
+
+
+class _BatchNorm(Module):
+    """Batch norm on spectra; see the module docstring. Names as torch."""
+
+    ndim = None
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, domain="fourier", dtype="float32"):
+        super().__init__()
+        xp = backend.xp
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.domain = get_domain(domain).name
+        parseval_weights(self.domain, (2,) * self.ndim, xp, "float64", type(self).__name__)
+        if affine:
+            self.weight = Parameter(xp.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(xp.zeros(self.num_features, dtype=dtype))
+        else:
+            self.weight = self.bias = None
+        if track_running_stats:
+            self.register_buffer("running_mean", xp.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", xp.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", xp.zeros((), dtype="int64"))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def forward(self, x):
+        name = type(self).__name__
+        ndim = spectrum_ndim(x, name, self.domain)
+        if ndim != self.ndim:
+            raise ValueError(f"{name}: expected the spectrum of a {self.ndim}D map, got one of "
+                             f"spatial shape {x.spatial_shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: expected {self.num_features} channels, got "
+                             f"{x.shape[1]} (input shape {x.shape})")
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked += 1
+            if momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked)
+        use_batch = self.training or not self.track_running_stats
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          use_batch, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}, "
+                f"domain={self.domain!r}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """``torch.nn.BatchNorm1d`` on the spectrum (B, C, L//2+1) of (B, C, L)."""
+
+    ndim = 1
+
+
+class BatchNorm2d(_BatchNorm):
+    """``torch.nn.BatchNorm2d`` on the spectrum (B, C, H, W//2+1) of (B, C, H, W)."""
+
+    ndim = 2

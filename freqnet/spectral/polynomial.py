@@ -1,0 +1,253 @@
+"""Polynomial activations evaluated on rfft half spectra (THEORY.md §4c, §5).
+
+Plain arrays, no autograd (the Function lives in :mod:`freqnet.nn.activation`).
+
+* :func:`least_squares_fit`: the degree-d polynomial closest to ReLU, sigmoid,
+  tanh or GELU in L2 on [-r, r] (uniform weight). The Legendre projection is
+  integrated by Gauss-Legendre quadrature on [-r, 0] and [0, r] separately, so
+  the ReLU kink sits on a panel edge and its fit is exact (THEORY §5 table).
+* :func:`spectral_bound`: r = (1/N) sum_k d_k |X_k| >= max_n |x[n]| (§4c).
+* :func:`hermitian_project` / :func:`hermitian_extend`: the full spectrum
+  exactly as ``irfftn`` reads a half spectrum: the self-conjugate columns
+  (v = 0 and, for even W, v = W/2) are projected onto X[u] = conj(X[-u])
+  (irfft drops their anti-Hermitian part too), and the rest is mirrored,
+  X[u, W-v] = conj(X[(-u) mod H, v]). So every function here is the exact
+  spectral form of its spatial twin for ANY complex half spectrum, and
+  its gradient equals the spatial one mapped by THEORY §0.
+* :func:`spectral_convolve`: the half spectrum of (E a) (*) (E b), the 2D
+  circular convolution of two extended spectra, by the direct O(N * H(W/2+1))
+  sum of §5, as batched matmuls (no transform; an FFT evaluation of the same
+  sum would be a round trip through space).
+* :func:`polynomial_forward` / :func:`polynomial_backward`:
+  DFT(sum_j a_j x^j) = a0 N delta + a1 X + (a2/N) X(*)X + (a3/N^2) X(*)X(*)X + ...,
+  and its exact adjoint (below).
+
+Backward (THEORY §5 with the adjoint of the mirror folded in). With
+D = DFT(p'(x)) = a1 N delta + 2 a2 X + 3 a3 (X(*)X)/N + ..., the gradient with
+respect to the full spectrum is grad_Xf[j] = (1/N) sum_k G[k] conj(D[k-j]).
+Pushing that through the adjoint of :func:`hermitian_extend` (for v > W/2:
+grad_X[(-u) mod H, W-v] += conj(grad_Xf[u, v]); the self-conjugate columns
+take the Hermitian part) and using that D is Hermitian gives
+
+    grad_X_half = (d_v / N) * half( E(G / d_v) (*) E(D) ),
+
+one spectral convolution whatever the degree. It equals the spatial rule
+grad_x = p'(x) g mapped to the spectrum (THEORY §0).
+"""
+import functools
+
+from .. import backend
+
+FUNCTIONS = ("relu", "sigmoid", "tanh", "gelu")
+DEGREES = (2, 3, 4)
+#: Fits are taken on [-r, r] with r at least this (an all-zero input has r = 0).
+MIN_RADIUS = 1e-6
+
+
+# -- least-squares fits ------------------------------------------------------------
+
+def _reference(name, x):
+    np = backend.numpy
+    if name == "relu":
+        return np.maximum(x, 0.0)
+    if name == "sigmoid":
+        return 0.5 + 0.5 * np.tanh(0.5 * x)
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "gelu":
+        return 0.5 * x * (1.0 + backend.special.erf(x / np.sqrt(2.0)))
+    raise ValueError(f"no polynomial fit for {name!r}; expected one of {FUNCTIONS}")
+
+
+@functools.lru_cache(maxsize=None)
+def _half_panel_rule(nodes):
+    """Gauss-Legendre nodes/weights on [0, 1] (one panel of the split rule)."""
+    t, w = backend.numpy.polynomial.legendre.leggauss(nodes)
+    return (t + 1) / 2, w / 2
+
+
+def least_squares_fit(name, r, degree):
+    """Coefficients a_0..a_degree (float64 numpy) of the L2-best polynomial
+    fit of ``name`` on [-r, r] (THEORY.md §4c, §5 table).
+
+    Computed as the Legendre projection of f(r t) on [-1, 1], converted to
+    monomials and rescaled by r^-k. Quadrature: Gauss-Legendre on each half;
+    exact for ReLU, and for the smooth functions the node count grows with r
+    so that the error stays at rounding level.
+    """
+    np = backend.numpy
+    if name not in FUNCTIONS:
+        raise ValueError(f"no polynomial fit for {name!r}; expected one of {FUNCTIONS}")
+    if degree not in DEGREES:
+        raise ValueError(f"polynomial degree must be one of {DEGREES}, got {degree!r}")
+    r = float(r)
+    if not (r > 0 and np.isfinite(r)):
+        raise ValueError(f"fit radius r must be a positive finite number, got {r!r}")
+    leg = np.polynomial.legendre
+    smooth_nodes = int(min(max(48, 16 * r), 200_000))    # analytic f: error ~ exp(-2 pi n / r)
+    t0, w0 = _half_panel_rule(48 if name == "relu" else smooth_nodes)
+    t = np.concatenate([-t0, t0])            # [-1, 0] and [0, 1]
+    w = np.concatenate([w0, w0])
+    f = _reference(name, r * t)
+    basis = leg.legvander(t, degree)         # P_0..P_degree at the nodes
+    legendre = (basis * (w * f)[:, None]).sum(axis=0) * (2 * np.arange(degree + 1) + 1) / 2
+    monomial_t = leg.leg2poly(legendre)      # coefficients in t = x / r
+    monomial_t = np.pad(monomial_t, (0, degree + 1 - len(monomial_t)))
+    return monomial_t / r ** np.arange(degree + 1)
+
+
+# -- spectral bound ----------------------------------------------------------------
+
+def spectral_bound(x_half, spatial_shape):
+    """Per-map r = (1/N) sum_k d_k |X_k| over the spectral axes (THEORY §4c).
+
+    ``x_half``: (..., *half_shape) with ``len(spatial_shape)`` spectral axes.
+    Returns the real array (...) with r >= max_n |x[n]| for a real signal x.
+    """
+    xp = backend.array_module(x_half)
+    ndim = len(spatial_shape)
+    n_total = 1
+    for n in spatial_shape:
+        n_total *= n
+    d = _multiplicity(spatial_shape[-1], xp, x_half.real.dtype)
+    return (xp.abs(x_half) * d).sum(axis=tuple(range(-ndim, 0))) / n_total
+
+
+def _multiplicity(n, xp, dtype):
+    d = xp.full(n // 2 + 1, 2.0, dtype=dtype)
+    d[0] = 1
+    if n % 2 == 0:
+        d[n // 2] = 1
+    return d
+
+
+# -- Hermitian extension and the direct spectral convolution ------------------------
+
+@functools.lru_cache(maxsize=64)
+def _tables(h, w):
+    """Host index tables for an H x W grid (cached; moved to the device by the caller)."""
+    np = backend.numpy
+    wh = w // 2 + 1
+    neg_u = (-np.arange(h)) % h
+    self_conj = [0] + ([w // 2] if w % 2 == 0 else [])
+    mirror_cols = w - np.arange(wh, w)                 # source column for v > W/2
+    rows = np.arange(h)[None, :, None]                                  # (1, u, 1)
+    shift_v = (np.arange(wh)[None, None, :] - np.arange(w)[:, None, None]) % w  # (mv, 1, kv)
+    mu = np.arange(h)[None, :]                                          # (1, mu)
+    shift_u = mu * h + (np.arange(h)[:, None] - mu) % h    # (ku, mu) -> flat (mu, (ku-mu)%H)
+    return neg_u, np.array(self_conj), mirror_cols, (rows, shift_v), shift_u
+
+
+def _as_grid(x_half, spatial_shape):
+    """View a 1D or 2D half spectrum as (M, H, W//2+1)."""
+    h = spatial_shape[0] if len(spatial_shape) == 2 else 1
+    return x_half.reshape((-1, h, spatial_shape[-1] // 2 + 1)), h
+
+
+def hermitian_project(x_half, spatial_shape):
+    """A copy of ``x_half`` whose self-conjugate columns (v = 0 and, for even
+    W, v = W/2) are replaced by their Hermitian part (X[u] + conj(X[-u]))/2:
+    exactly what ``irfftn`` reads (it drops the other part). In 1D this sets
+    Im X to 0 at DC and Nyquist. The map is real-linear and self-adjoint."""
+    xp = backend.array_module(x_half)
+    x, h = _as_grid(x_half, spatial_shape)
+    neg_u, self_conj, _, _, _ = _tables(h, spatial_shape[-1])
+    cols = xp.asarray(self_conj)
+    out = x.copy()
+    sc = x[..., cols]
+    out[..., cols] = (sc + sc[:, xp.asarray(neg_u), :].conj()) / 2
+    return out.reshape(x_half.shape)
+
+
+def hermitian_extend(x_half, spatial_shape):
+    """The full (M, H, W) spectrum that ``irfftn(x_half, s=spatial_shape)``
+    inverts (see the module docstring); M = all leading axes flattened."""
+    xp = backend.array_module(x_half)
+    x, h = _as_grid(hermitian_project(x_half, spatial_shape), spatial_shape)
+    w = spatial_shape[-1]
+    neg_u, _, mirror_cols, _, _ = _tables(h, w)
+    full = xp.empty(x.shape[:2] + (w,), dtype=x.dtype)
+    full[..., : x.shape[-1]] = x
+    full[..., x.shape[-1]:] = x[:, xp.asarray(neg_u)][..., xp.asarray(mirror_cols)].conj()
+    return full
+
+
+class _Convolver:
+    """Half spectrum of (E a) (*) (E b) for a fixed b, many a (THEORY §5).
+
+    Y[ku, kv] = sum_{mu, mv} A[mu, mv] B[(ku-mu) mod H, (kv-mv) mod W], kv <= W/2:
+    first P[mu, u, kv] = sum_mv A[mu, mv] B[u, (kv-mv) mod W] (one batched matmul,
+    N * H(W/2+1) complex multiply-adds per map), then Y[ku] = sum_mu P[mu, ku-mu].
+    """
+
+    def __init__(self, b_half, spatial_shape):
+        self.xp = backend.array_module(b_half)
+        self.spatial_shape = tuple(spatial_shape)
+        self.out_shape = b_half.shape
+        b_full = hermitian_extend(b_half, spatial_shape)
+        m, h, w = b_full.shape
+        _, _, _, (rows, shift_v), shift_u = _tables(h, w)
+        wh = w // 2 + 1
+        # b_matrix[mv, (u, kv)] = B[u, (kv - mv) mod W], contiguous (M, W, H*Wh)
+        shifted = b_full[:, self.xp.asarray(rows), self.xp.asarray(shift_v)]
+        self.b_matrix = shifted.reshape(m, w, h * wh)
+        self.shift_u = self.xp.asarray(shift_u)
+        self.h, self.wh = h, wh
+
+    def __call__(self, a_half):
+        a_full = hermitian_extend(a_half, self.spatial_shape)
+        m, h, wh = a_full.shape[0], self.h, self.wh
+        p = self.xp.matmul(a_full, self.b_matrix)                  # (M, mu, H*Wh)
+        p = p.reshape(m, h * h, wh)[:, self.shift_u]               # (M, ku, mu, Wh)
+        return p.sum(axis=2).reshape(self.out_shape)
+
+
+def spectral_convolve(a_half, b_half, spatial_shape):
+    """Half spectrum of the circular convolution of the extended spectra of
+    ``a_half`` and ``b_half`` (the DFT of N * irfftn(a) * irfftn(b))."""
+    if a_half.shape != b_half.shape:
+        raise ValueError(f"spectral_convolve: shapes {a_half.shape} and {b_half.shape} differ")
+    return _Convolver(b_half, spatial_shape)(a_half)
+
+
+def _total(spatial_shape):
+    n = 1
+    for s in spatial_shape:
+        n *= s
+    return n
+
+
+def _add_dc(y, value, ndim):
+    y[(Ellipsis,) + (0,) * ndim] += value
+    return y
+
+
+def polynomial_forward(x_half, coefficients, spatial_shape):
+    """Half spectrum of p(x) for x = irfftn(x_half) and p = sum_j a_j x^j,
+    plus the half spectrum D of p'(x) that :func:`polynomial_backward` needs.
+
+    Degree d costs d-1 spectral convolutions (THEORY §5, §11).
+    """
+    ndim = len(spatial_shape)
+    n = _total(spatial_shape)
+    a = [float(c) for c in coefficients]
+    if len(a) < 2:
+        raise ValueError(f"polynomial_forward needs coefficients a0, a1, ...; got {len(a)}")
+    conv = _Convolver(x_half, spatial_shape)
+    power = hermitian_project(x_half, spatial_shape)          # DFT(x^1), as irfftn reads it
+    y = a[1] * power
+    dp = (2 * a[2]) * power if len(a) > 2 else backend.array_module(power).zeros_like(power)
+    for j in range(2, len(a)):
+        power = conv(power) / n                             # DFT(x^j) = DFT(x^(j-1)) (*) X / N
+        y += a[j] * power
+        if j + 1 < len(a):
+            dp += ((j + 1) * a[j + 1]) * power
+    return _add_dc(y, a[0] * n, ndim), _add_dc(dp, a[1] * n, ndim)
+
+
+def polynomial_backward(grad_half, dp_half, spatial_shape):
+    """Exact adjoint: grad_X = (d_v/N) half(E(G/d_v) (*) E(D)) (module docstring)."""
+    xp = backend.array_module(grad_half)
+    n = _total(spatial_shape)
+    d = _multiplicity(spatial_shape[-1], xp, grad_half.real.dtype)
+    return spectral_convolve(grad_half / d, dp_half, spatial_shape) * (d / n)

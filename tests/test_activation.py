@@ -1,0 +1,284 @@
+"""Activations on spectra against spatial references computed in NumPy here
+(pointwise functions with numpy.fft round trips), THEORY.md §0, §4c, §5."""
+import numpy as np
+import pytest
+from scipy import special
+
+import freqnet
+from freqnet import nn
+from freqnet.spectral.polynomial import least_squares_fit
+from freqnet.tensor import Tensor
+
+SPATIAL = {
+    "relu": (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(x.dtype)),
+    "sigmoid": (special.expit, lambda x: special.expit(x) * (1 - special.expit(x))),
+    "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    "gelu": (lambda x: x * special.ndtr(x),
+             lambda x: special.ndtr(x) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)),
+}
+LAYERS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU}
+CASES = [((2, 3), (6, 5)), ((3, 1), (5, 8)), ((2, 2), (8, 8)), ((3, 2), (9,)), ((2, 4), (12,))]
+
+
+def _axes(shape):
+    return tuple(range(-len(shape), 0))
+
+
+def _d(shape):
+    d = np.full(shape[-1] // 2 + 1, 2.0)
+    d[0] = 1
+    if shape[-1] % 2 == 0:
+        d[-1] = 1
+    return d
+
+
+def _spectrum(x, shape, dtype=None, requires_grad=False):
+    data = np.fft.rfftn(x, axes=_axes(shape))
+    if dtype is not None:
+        data = data.astype(dtype)
+    return Tensor(data, requires_grad=requires_grad).as_spectrum("fourier", shape)
+
+
+def _random_half(rng, lead, shape):
+    half = lead + shape[:-1] + (shape[-1] // 2 + 1,)
+    return rng.standard_normal(half) + 1j * rng.standard_normal(half)
+
+
+def _rel(a, b):
+    return np.abs(a - b).max() / np.abs(b).max()
+
+
+def _poly(coefficients, x):
+    return sum(a * x ** j for j, a in enumerate(coefficients))
+
+
+def _dpoly(coefficients, x):
+    return sum(j * a * x ** (j - 1) for j, a in enumerate(coefficients) if j)
+
+
+def _reference_grad(x_half, g_half, shape, derivative):
+    """THEORY §0: gy = N irfft(G/d); gx = f'(x) gy; grad_X = d rfft(gx) / N."""
+    n = np.prod(shape)
+    x = np.fft.irfftn(x_half, s=shape, axes=_axes(shape))
+    gy = n * np.fft.irfftn(g_half / _d(shape), s=shape, axes=_axes(shape))
+    return _d(shape) * np.fft.rfftn(derivative(x) * gy, axes=_axes(shape)) / n
+
+
+# -- exact mode -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("lead,shape", CASES)
+@pytest.mark.parametrize("dtype,tol", [("complex64", 1e-5), ("complex128", 1e-10)])
+def test_exact_mode_equals_pointwise_function(name, lead, shape, dtype, tol):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(lead + shape) * 2
+    y = LAYERS[name](mode="exact")(_spectrum(x, shape, dtype))
+    ref = np.fft.rfftn(SPATIAL[name][0](x), axes=_axes(shape))
+    assert y.dtype == np.dtype(dtype) and y.domain == "fourier" and y.spatial_shape == shape
+    assert _rel(y.numpy(), ref) < tol
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_exact_mode_gradient(name):
+    rng = np.random.default_rng(1)
+    shape = (4, 5)
+    x = rng.standard_normal((2, 2) + shape) * 2
+    X = _spectrum(x, shape, requires_grad=True)
+    g = _random_half(rng, (2, 2), shape)
+    LAYERS[name](mode="exact")(X).backward(Tensor(g))
+    ref = _reference_grad(X.numpy(), g, shape, SPATIAL[name][1])
+    assert _rel(X.grad.numpy(), ref) < 1e-10
+    small = _spectrum(x[:1, :1, :3], (3, 5), requires_grad=True)
+    freqnet.gradcheck(lambda t: LAYERS[name](mode="exact")(t.as_spectrum("fourier", (3, 5))),
+                      [small])
+
+
+def test_exact_mode_counts_two_domain_switches_per_pass():
+    X = _spectrum(np.random.default_rng(2).standard_normal((2, 2, 6, 6)), (6, 6),
+                  requires_grad=True)
+    with freqnet.profile() as prof:
+        y = nn.ReLU(mode="exact")(X)
+        (y.real.sum()).backward()
+    assert prof.transform_count("inverse", "forward") == 1
+    assert prof.transform_count("forward", "forward") == 1
+    assert prof.transform_count("inverse", "backward") == 1
+    assert prof.transform_count("forward", "backward") == 1
+
+
+# -- poly mode -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("degree", [2, 3, 4])
+@pytest.mark.parametrize("lead,shape", CASES)
+def test_poly_mode_equals_spatial_polynomial_float64(name, degree, lead, shape):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(lead + shape)
+    r = 2.5
+    coefficients = least_squares_fit(name, r, degree)
+    y = LAYERS[name](mode="poly", degree=degree, r=r)(_spectrum(x, shape))
+    ref = np.fft.rfftn(_poly(coefficients, x), axes=_axes(shape))
+    assert _rel(y.numpy(), ref) < 1e-10
+    assert y.domain == "fourier" and y.spatial_shape == shape
+
+
+@pytest.mark.parametrize("lead,shape", CASES)
+def test_poly_mode_float32(lead, shape):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(lead + shape)
+    coefficients = least_squares_fit("relu", 3.0, 4)
+    y = nn.ReLU(mode="poly", degree=4, r=3.0)(_spectrum(x, shape, "complex64"))
+    assert y.dtype == np.complex64
+    assert _rel(y.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=_axes(shape))) < 1e-5
+
+
+def test_poly_fit_is_close_to_the_function_inside_its_range():
+    x = np.random.default_rng(5).uniform(-1, 1, (2, 2, 8, 8))
+    y = nn.Sigmoid(mode="poly", degree=3, r=1.0)(_spectrum(x, (8, 8)))
+    spatial = np.fft.irfftn(y.numpy(), s=(8, 8), axes=(-2, -1))
+    assert np.abs(spatial - special.expit(x)).max() < 2.3e-4     # THEORY §5: 2.20e-4
+
+
+@pytest.mark.parametrize("degree", [2, 3, 4])
+@pytest.mark.parametrize("shape", [(4, 5), (3, 4), (7,), (6,)])
+def test_poly_gradient_is_p_prime_times_g_in_space(degree, shape):
+    # arbitrary complex input and output gradient, DC/Nyquist imaginary parts included
+    rng = np.random.default_rng(6)
+    x_half = _random_half(rng, (2, 3), shape)
+    g = _random_half(rng, (2, 3), shape)
+    X = Tensor(x_half, requires_grad=True).as_spectrum("fourier", shape)
+    y = nn.GELU(mode="poly", degree=degree, r=2.0)(X)
+    coefficients = least_squares_fit("gelu", 2.0, degree)
+    ref_y = np.fft.rfftn(_poly(coefficients, np.fft.irfftn(x_half, s=shape, axes=_axes(shape))),
+                         axes=_axes(shape))
+    assert _rel(y.numpy(), ref_y) < 1e-10
+    y.backward(Tensor(g))
+    ref = _reference_grad(x_half, g, shape, lambda x: _dpoly(coefficients, x))
+    assert _rel(X.grad.numpy(), ref) < 1e-10
+
+
+@pytest.mark.parametrize("degree", [2, 3, 4])
+@pytest.mark.parametrize("shape", [(3, 4), (4, 3), (5,), (4,)])
+def test_poly_gradcheck(degree, shape):
+    rng = np.random.default_rng(7)
+    X = Tensor(_random_half(rng, (1, 2), shape) * 0.5, requires_grad=True)
+    layer = nn.Tanh(mode="poly", degree=degree, r=1.5)
+    freqnet.gradcheck(lambda t: layer(t.as_spectrum("fourier", shape)), [X])
+
+
+def test_poly_auto_radius_is_the_batch_spectral_bound_and_constant_in_backward():
+    rng = np.random.default_rng(8)
+    shape = (6, 7)
+    x = rng.standard_normal((3, 2) + shape) * rng.uniform(0.5, 3, (3, 2, 1, 1))
+    r = (np.abs(np.fft.fftn(x, axes=(-2, -1))).sum(axis=(-2, -1)) / 42).max()
+    assert r >= np.abs(x).max()
+    X_auto = _spectrum(x, shape, requires_grad=True)
+    X_fixed = _spectrum(x, shape, requires_grad=True)
+    y_auto = nn.ReLU(mode="poly", degree=4, r="auto")(X_auto)
+    y_fixed = nn.ReLU(mode="poly", degree=4, r=float(r))(X_fixed)
+    coefficients = least_squares_fit("relu", r, 4)
+    assert _rel(y_auto.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=(-2, -1))) < 1e-10
+    g = Tensor(_random_half(rng, (3, 2), shape))
+    y_auto.backward(g)
+    y_fixed.backward(g)
+    np.testing.assert_allclose(X_auto.grad.numpy(), X_fixed.grad.numpy(), rtol=1e-12, atol=1e-12)
+    bound = nn.functional.spectral_bound(X_fixed).numpy()
+    np.testing.assert_allclose(bound.max(), r, rtol=1e-12)
+
+
+def test_poly_mode_uses_no_transform():
+    X = _spectrum(np.random.default_rng(9).standard_normal((2, 3, 8, 8)), (8, 8),
+                  requires_grad=True)
+    with freqnet.profile() as prof:
+        y = nn.Sigmoid(mode="poly", degree=4)(nn.ReLU(mode="poly")(X))
+        y.real.sum().backward()
+    assert prof.transform_count("inverse") == 0 and prof.transform_count("forward") == 0
+
+
+def test_polynomial_activation_functional_matches_reference():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 2, 5, 6))
+    coefficients = [0.3, -1.0, 0.5, 0.25, -0.125]
+    y = nn.functional.polynomial_activation(_spectrum(x, (5, 6)), coefficients)
+    assert _rel(y.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=(-2, -1))) < 1e-10
+
+
+# -- spectral-native -------------------------------------------------------------------------
+
+def _reference_crelu(x_half, shape):
+    y = np.maximum(x_half.real, 0) + 1j * np.maximum(x_half.imag, 0)
+    # irfftn drops the anti-Hermitian part of the self-conjugate bins; rfftn of the
+    # result is that projection, computed independently of freqnet
+    return np.fft.rfftn(np.fft.irfftn(y, s=shape, axes=_axes(shape)), axes=_axes(shape))
+
+
+@pytest.mark.parametrize("lead,shape", CASES)
+def test_crelu_is_relu_on_parts_and_stays_a_real_signal_spectrum(lead, shape):
+    rng = np.random.default_rng(11)
+    x_half = np.fft.rfftn(rng.standard_normal(lead + shape), axes=_axes(shape))
+    y = nn.CReLU()(Tensor(x_half).as_spectrum("fourier", shape)).numpy()
+    assert _rel(y, _reference_crelu(x_half, shape)) < 1e-12
+    # interior bins are plain CReLU of the coefficient
+    interior = slice(1, (shape[-1] + 1) // 2)
+    np.testing.assert_array_equal(y[..., interior].real, np.maximum(x_half[..., interior].real, 0))
+    np.testing.assert_array_equal(y[..., interior].imag, np.maximum(x_half[..., interior].imag, 0))
+
+
+def test_crelu_gradcheck_and_no_transform():
+    rng = np.random.default_rng(12)
+    for shape in [(4, 6), (3, 5), (6,)]:
+        X = Tensor(_random_half(rng, (2, 2), shape), requires_grad=True)
+        freqnet.gradcheck(lambda t: nn.CReLU()(t.as_spectrum("fourier", shape)), [X])
+    with freqnet.profile() as prof:
+        nn.CReLU()(X.as_spectrum("fourier", (6,))).real.sum().backward()
+    assert prof.transform_count("inverse") == 0
+
+
+def _reference_modrelu(z, b):
+    m = np.abs(z)
+    scale = np.maximum(m + b[None, :, None, None], 0) / np.where(m > 0, m, 1)
+    return z * scale
+
+
+def test_modrelu_matches_formula_and_gradcheck():
+    rng = np.random.default_rng(13)
+    shape = (4, 5)
+    z = _random_half(rng, (2, 3), shape)
+    layer = nn.ModReLU(3, dtype="float64")
+    layer.bias.data = np.array([-0.8, 0.3, -1.5])
+    y = layer(Tensor(z).as_spectrum("fourier", shape))
+    assert _rel(y.numpy(), _reference_modrelu(z, layer.bias.data)) < 1e-12
+    assert np.any(y.numpy() == 0) and np.any(y.numpy() != 0)
+    Z = Tensor(z[:, :, :2], requires_grad=True)
+    freqnet.gradcheck(lambda t, b: nn.functional.modrelu(t.as_spectrum("fourier", (2, 5)), b),
+                      [Z, layer.bias])
+
+
+def test_modrelu_keeps_real_signal_spectra_real():
+    rng = np.random.default_rng(14)
+    x_half = np.fft.rfftn(rng.standard_normal((2, 2, 6, 8)), axes=(-2, -1))
+    layer = nn.ModReLU(2, dtype="float64")
+    layer.bias.data = np.array([-3.0, -10.0])
+    y = layer(Tensor(x_half).as_spectrum("fourier", (6, 8))).numpy()
+    roundtrip = np.fft.rfftn(np.fft.irfftn(y, s=(6, 8), axes=(-2, -1)), axes=(-2, -1))
+    assert _rel(roundtrip, y) < 1e-12
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+def test_activation_errors_name_expected_and_given():
+    spatial = Tensor(np.zeros((2, 3, 4, 4)))
+    with pytest.raises(ValueError, match="expected a spectrum.*spatial"):
+        nn.ReLU(mode="poly")(spatial)
+    lost = Tensor(np.zeros((2, 3, 4, 3), dtype=complex))
+    with pytest.raises(ValueError, match="lost its spatial size"):
+        nn.Tanh()(lost)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        nn.ReLU(mode="fast")
+    with pytest.raises(ValueError, match="degree must be one of"):
+        nn.ReLU(mode="poly", degree=7)
+    with pytest.raises(ValueError, match="r must be 'auto' or a positive number"):
+        nn.ReLU(mode="poly", r=-1)
+    with pytest.raises(ValueError, match="unknown domain 'wavelet'"):
+        nn.GELU(domain="wavelet")
+    with pytest.raises(ValueError, match="expected 4 channels, got 3"):
+        nn.ModReLU(4)(Tensor(np.zeros((2, 3, 4, 3), dtype=complex)).as_spectrum("fourier", (4, 4)))
