@@ -1,5 +1,8 @@
 """Checkpoints: model, optimizer, scheduler, epoch and RNG state in one ``.npz``.
 
+RNG state means the global NumPy and Python generators (weight init) and
+every ``numpy.random.Generator`` held by a module (dropout masks).
+
 No pickle anywhere: every entry is a plain numeric array, metadata is a JSON
 string stored as a uint8 array, and files are read with
 ``allow_pickle=False``, so loading a file can never run code. A SHA-256 of
@@ -57,6 +60,29 @@ def set_rng_state(arrays, meta):
     random.setstate((version, tuple(internal), gauss_next))
 
 
+def _generators(model):
+    """(dotted name, numpy Generator) for every Generator a module holds
+    (e.g. SpectralDropout's mask generator), in module order."""
+    Generator = backend.numpy.random.Generator
+    for prefix, mod in model.named_modules():
+        for attr, value in vars(mod).items():
+            if isinstance(value, Generator):
+                yield (f"{prefix}.{attr}" if prefix else attr), value
+
+
+def _generator_states(model):
+    return {name: g.bit_generator.state for name, g in _generators(model)}
+
+
+def _set_generator_states(model, states, path):
+    own = dict(_generators(model))
+    if set(own) != set(states):
+        raise CheckpointError(f"{path}: the checkpoint has random generators {sorted(states)}, "
+                              f"the model has {sorted(own)}")
+    for name, state in states.items():
+        own[name].bit_generator.state = state
+
+
 def _split_optimizer_state(state_dict):
     """Arrays under ``optimizer/<key>/<field>``; numbers and groups into JSON."""
     arrays, scalars = {}, {}
@@ -94,6 +120,7 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, his
     if scheduler is not None:
         meta["scheduler"] = scheduler.state_dict()
     rng_arrays, meta["rng"] = rng_state()
+    meta["generators"] = _generator_states(model)
     arrays.update(rng_arrays)
     arrays.update(extra_arrays or {})
     for name, a in arrays.items():
@@ -143,6 +170,7 @@ class Checkpoint:
             scheduler.load_state_dict(self.meta["scheduler"])
         if rng:
             set_rng_state(self.arrays, self.meta["rng"])
+            _set_generator_states(model, self.meta.get("generators", {}), self.path)
         return self
 
 

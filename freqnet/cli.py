@@ -11,7 +11,7 @@ from .data.sources import DATASETS
 from .experiment import DEFAULTS, OPTIMIZERS, SCHEDULES
 
 MODELS = ("cnn", "linear")
-ACTIVATIONS = ("exact", "poly", "crelu")
+ACTIVATIONS = ("exact", "poly", "crelu", "modrelu")
 NONLINEARITIES = ("relu", "gelu", "tanh", "sigmoid")
 POOLINGS = ("avg", "spectral")
 DOMAINS = ("fourier", "hartley")
@@ -83,7 +83,7 @@ def add_training_arguments(p, defaults=None):
     model.add_argument("--activation", choices=ACTIVATIONS, default=d["activation"],
                        help="exact: pointwise activation via an inverse transform; poly: "
                             "polynomial on the spectrum; crelu: ReLU on real and imaginary "
-                            "parts (default: %(default)s)")
+                            "parts; modrelu: phase-keeping (default: %(default)s)")
     model.add_argument("--nonlinearity", choices=NONLINEARITIES, default=d["nonlinearity"],
                        help="pointwise function for --activation exact/poly (default: %(default)s)")
     model.add_argument("--pooling", choices=POOLINGS, default=d["pooling"],
@@ -94,6 +94,14 @@ def add_training_arguments(p, defaults=None):
                        help="channels of the first conv layer (default: %(default)s)")
     model.add_argument("--depth", type=_positive_int, default=d["depth"],
                        help="conv blocks (default: %(default)s)")
+    model.add_argument("--kernel-size", type=_positive_int, default=d["kernel_size"],
+                       help="taps of the conv kernels (--conv spatial) (default: %(default)s)")
+    model.add_argument("--conv", choices=("spatial", "spectral"), default=d["conv"],
+                       help="conv weights as k-tap kernels, or as full-size complex spectra "
+                            "(no weight transforms) (default: %(default)s)")
+    model.add_argument("--pad", type=_non_negative_int, default=d["pad"],
+                       help="zero-pad the input by this many samples per axis before the "
+                            "transform (circular conv then sees zeros) (default: %(default)s)")
     model.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
                        default=d["batch_norm"], help="leave out batch normalisation")
     model.add_argument("--dropout", type=_rate, default=d["dropout"],

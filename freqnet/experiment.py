@@ -17,13 +17,14 @@ DEFAULTS = {
     "dataset": "mnist1d", "data_dir": None, "download": False, "limit": None,
     "test_split": None, "max_train": None,
     "model": "cnn", "activation": "exact", "nonlinearity": "relu", "pooling": "avg",
-    "domain": "fourier", "width": 32, "depth": 3, "batch_norm": True, "dropout": 0.0,
+    "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": 0, "conv": "spatial",
+    "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
     "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0,
     "checkpoint_dir": None, "resume": False, "progress": None,
 }
 MODEL_KEYS = ("model", "activation", "nonlinearity", "pooling", "domain", "width", "depth",
-              "batch_norm", "dropout")
+              "kernel_size", "pad", "conv", "batch_norm", "dropout")
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD}
 SCHEDULES = ("cosine", "step", "constant")
 
@@ -37,8 +38,10 @@ def _config(overrides):
 
 def build_model(config, input_shape, num_classes):
     from .models import build_model as build
-    return build(config["model"], input_shape, num_classes,
-                 **{k: config[k] for k in MODEL_KEYS if k != "model"})
+    if config["model"] == "linear":
+        return build("linear", input_shape, num_classes, domain=config["domain"])
+    options = {k: config[k] for k in MODEL_KEYS if k != "model"}
+    return build(config["model"], input_shape, num_classes, seed=config["seed"], **options)
 
 
 def build_optimizer(config, model, steps_per_epoch):
