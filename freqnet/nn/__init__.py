@@ -5,4 +5,6 @@ from .spectrum import (ToSpectrum, ToSpatial, ToSpectrum1d, ToSpectrum2d, ToSpat
                        ToSpatial2d, DOMAINS, get_domain, expect_spectrum, expect_spatial)
 from .activation import ReLU, Sigmoid, Tanh, GELU, CReLU, ModReLU
 from .normalization import BatchNorm1d, BatchNorm2d
+from .dropout import SpectralDropout
+from .losses import CrossEntropyLoss, BCEWithLogitsLoss, MSELoss, SpectralMSELoss
 from . import functional

@@ -3,3 +3,6 @@ from the modules that define them."""
 from ..ops import relu, sigmoid, tanh, gelu  # noqa: F401
 from .activation import polynomial_activation, spectral_bound, crelu, modrelu  # noqa: F401
 from .normalization import batch_norm  # noqa: F401
+from .dropout import spectral_dropout  # noqa: F401
+from .losses import (cross_entropy, binary_cross_entropy_with_logits, mse_loss,  # noqa: F401
+                     spectral_mse_loss, log_softmax, softmax)

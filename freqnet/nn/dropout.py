@@ -1,0 +1,86 @@
+"""Spectral dropout: drop whole frequency bins of a spectrum in training.
+
+In training each bin of each sample is kept with probability 1 - p and
+scaled by 1/(1 - p) (inverted dropout, so the expected spectrum is
+unchanged); dropped bins become 0 in every channel of that sample (one mask
+per sample and bin, shared across channels: a dropped frequency is gone from
+the whole feature stack). A bin drops its real and imaginary parts together.
+Eval mode is the identity.
+
+Real-signal consistency (Fourier, rfft half spectra): an interior half-
+spectrum bin stands for the pair (k, -k), so dropping it drops both. In the
+self-conjugate columns (v = 0 and, for even W, v = W/2) the bins u and -u mod H
+are conjugates of each other, so they share one mask value; the masked
+spectrum is therefore still the spectrum of a real signal. DC may be dropped.
+
+Randomness: pass ``rng`` (a ``numpy.random.Generator``, or a seed) to make
+masks reproducible; masks are drawn on the host and moved to the input's
+device.
+"""
+from .. import backend, ops
+from ..tensor import Tensor
+from ._branch import domain_branch, spectrum_ndim
+from .module import Module
+from .spectrum import get_domain, tag
+
+
+def _fourier_mask(keep, spatial_shape):
+    """Tie the self-conjugate columns' bins u and -u mod H (module docstring)."""
+    if len(spatial_shape) == 2:
+        np = backend.numpy
+        h, w = spatial_shape
+        cols = [0] + ([w // 2] if w % 2 == 0 else [])
+        upper = np.arange(h // 2 + 1, h)                  # u > H/2 copies from H - u
+        for v in cols:
+            keep[..., upper, v] = keep[..., h - upper, v]
+    return keep
+
+
+#: domain name -> function tying the mask so the result stays a real signal's spectrum
+BRANCHES = {"fourier": _fourier_mask}
+
+
+def _generator(rng):
+    if rng is None or isinstance(rng, (int, backend.numpy.integer)):
+        return backend.numpy.random.default_rng(rng)
+    return rng
+
+
+def spectral_dropout(x, p=0.5, training=True, rng=None):
+    """Functional form of :class:`SpectralDropout` (``rng``: Generator or seed)."""
+    spectrum_ndim(x, "spectral_dropout")
+    if not 0 <= p <= 1:
+        raise ValueError(f"spectral_dropout: p must be in [0, 1], got {p!r}")
+    if not training or p == 0:
+        return x
+    tie = domain_branch(BRANCHES, x.domain, "spectral_dropout")
+    bins = x.shape[2:]
+    shape = (x.shape[0], 1) + tuple(bins)
+    if p == 1:
+        keep = backend.numpy.zeros(shape, dtype=bool)
+    else:
+        keep = _generator(rng).random(shape) >= p
+    keep = tie(keep, x.spatial_shape)
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    mask = backend.asarray(keep * scale, dtype=x.data.real.dtype, like=x.data)
+    return tag(ops.mul(x, Tensor(mask)), x.domain, x.spatial_shape)
+
+
+class SpectralDropout(Module):
+    """Drop frequency bins with probability ``p`` in training (module docstring)."""
+
+    def __init__(self, p=0.5, rng=None, domain="fourier"):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"SpectralDropout: p must be in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.domain = get_domain(domain).name
+        domain_branch(BRANCHES, self.domain, "SpectralDropout")
+        self.rng = _generator(rng)
+
+    def forward(self, x):
+        spectrum_ndim(x, "SpectralDropout", self.domain)
+        return spectral_dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self):
+        return f"p={self.p}, domain={self.domain!r}"
