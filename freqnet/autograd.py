@@ -59,6 +59,8 @@ class Function:
     category = "other"
     #: for transforms: "forward" (to a spectrum) or "inverse" (to space)
     transform = None
+    #: what a transform acts on: "activation" (data) or "weight" (a parameter)
+    transform_of = "activation"
 
     saved = ()
     generation = 0
@@ -92,7 +94,8 @@ class Function:
             t0 = profiler.perf_counter()
         outputs = self.forward(*arrays)
         if prof is not None:
-            prof.record("forward", self.category, profiler.perf_counter() - t0, self.transform)
+            prof.record("forward", self.category, profiler.perf_counter() - t0, self.transform,
+                        self.transform_of)
 
         single = not isinstance(outputs, tuple)
         if single:
@@ -236,7 +239,8 @@ def backward(root, grad=None, retain_graph=False):
         grads_in = fn.backward(*grads_out)
         if prof is not None:
             inverse = {"forward": "inverse", "inverse": "forward"}.get(fn.transform)
-            prof.record("backward", fn.category, profiler.perf_counter() - t0, inverse)
+            prof.record("backward", fn.category, profiler.perf_counter() - t0, inverse,
+                        fn.transform_of)
         if not isinstance(grads_in, tuple):
             grads_in = (grads_in,)
         inputs = fn.inputs

@@ -20,22 +20,28 @@ class Profile:
         self.seconds = defaultdict(float)        # (pass, category) -> s
         self.calls = defaultdict(int)            # (pass, category) -> n
         self.transforms = defaultdict(int)       # (pass, "forward"|"inverse") -> n
+        self.transform_roles = defaultdict(int)  # (pass, direction, "activation"|"weight") -> n
         self.steps = 0
 
-    def record(self, phase, category, seconds, transform=None):
+    def record(self, phase, category, seconds, transform=None, role="activation"):
         self.seconds[phase, category] += seconds
         self.calls[phase, category] += 1
         if transform is not None:
             self.transforms[phase, transform] += 1
+            self.transform_roles[phase, transform, role] += 1
 
     def step(self):
         """Mark the end of a training step, for per-step averages."""
         self.steps += 1
 
-    def transform_count(self, direction, phase=None):
-        """Transforms of ``direction`` ("forward"/"inverse") in one or both passes."""
+    def transform_count(self, direction, phase=None, role=None):
+        """Transforms of ``direction`` ("forward"/"inverse") in one or both
+        passes; ``role`` "activation" or "weight" counts only transforms of data
+        or only those of parameters (a spatially stored conv kernel)."""
         phases = ("forward", "backward") if phase is None else (phase,)
-        return sum(self.transforms[p, direction] for p in phases)
+        if role is None:
+            return sum(self.transforms[p, direction] for p in phases)
+        return sum(self.transform_roles.get((p, direction, role), 0) for p in phases)
 
     @property
     def inverse_transforms(self):
@@ -51,6 +57,8 @@ class Profile:
             "seconds": {f"{p}/{c}": round(s, 6) for (p, c), s in sorted(self.seconds.items())},
             "calls": {f"{p}/{c}": n for (p, c), n in sorted(self.calls.items())},
             "transforms": {f"{p}/{d}": n for (p, d), n in sorted(self.transforms.items())},
+            "transforms_by_role": {f"{p}/{d}/{r}": n
+                                   for (p, d, r), n in sorted(self.transform_roles.items())},
             "steps": self.steps,
         }
 
@@ -60,8 +68,8 @@ class Profile:
         lines = [f"{'pass':<9} {'category':<15} {'calls':>7} {'seconds':>9} {'share':>6}"]
         for (p, c), s in sorted(self.seconds.items(), key=lambda kv: -kv[1]):
             lines.append(f"{p:<9} {c:<15} {self.calls[p, c]:>7} {s:>9.4f} {100 * s / total:>5.1f}%")
-        for (p, d), n in sorted(self.transforms.items()):
-            lines.append(f"{d} transforms in {p} pass: {n}")
+        for (p, d, r), n in sorted(self.transform_roles.items()):
+            lines.append(f"{d} transforms of {r}s in {p} pass: {n}")
         return "\n".join(lines)
 
     def __repr__(self):

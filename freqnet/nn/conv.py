@@ -1,0 +1,197 @@
+"""Convolution on spectra: SpectralConv1d and SpectralConv2d (THEORY.md §1).
+
+A spectrum goes in, a spectrum of the same spatial shape comes out; channel
+mixing is one batched matmul with frequency as the batch axis (DESIGN.md §7).
+
+* ``parameterization="spatial"``: parameters ``weight`` (out, in, k[, k]) and
+  ``bias`` (out,), named, shaped and initialised as in ``torch.nn.Conv2d``,
+  so state dicts carry over. The layer computes the circular
+  cross-correlation
+
+      y[o, n] = b_o + sum_c sum_i x[c, (n + i - k//2) mod N] w[o, c, i]
+
+  on every spatial axis. For odd k this is
+  ``torch.nn.Conv2d(padding=k//2, padding_mode="circular")``. For even k
+  the window covers offsets -k/2 .. k/2-1 (one more tap before the centre
+  than after); torch with padding=k//2 then returns N+1 outputs per axis, of
+  which these are the first N. The kernel is transformed once per call
+  (one rfftn of out*in planes; its gradient needs one irfftn in backward,
+  both counted by the profiler as weight transforms), and its spectrum is
+  not kept between steps.
+* ``parameterization="spectral"`` (Rippel et al. 2015; Li et al. 2021, FNO):
+  ``weight`` holds complex half-spectrum weights, used as Y = X conj(W),
+  i.e. a circular cross-correlation with a full-size kernel. With ``modes=m``
+  only the lowest modes are kept (2D: rows 0..m-1 and H-m..H-1 of columns
+  0..m-1, weight (out, in, 2m, m); 1D: bins 0..m-1, weight (out, in, m)),
+  and the layer works on any map that holds them; with ``spatial_shape``
+  the weight is the full half spectrum of that map. The weights are
+  projected on the spectra of real kernels in every forward (the
+  non-Hermitian part of the self-paired columns is a dead parameter, whose
+  gradient is zero), so outputs stay spectra of real maps. Init: real and
+  imaginary parts U(-b, b), b = 1/sqrt(2 in), so E|W|^2 = 1/(3 in): the
+  output variance of a full-size kernel with torch's default init gain.
+  Plain SGD on spectral weights is SGD on the spatial kernel preconditioned
+  by N/d per bin (THEORY.md §7).
+"""
+from ..ops import spectral as sops
+from ..spectral import fourier
+from . import init
+from ._branch import domain_branch
+from .module import Module, Parameter
+from .spectrum import expect_spectrum, tag
+
+PARAMETERIZATIONS = ("spatial", "spectral")
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def _conv_fourier(x, weight, bias, parameterization, modes, layer):
+    s = x.spatial_shape
+    n = _prod(s)
+    if parameterization == "spatial":
+        fourier.check_kernel_fits(weight.shape[2:], s, layer)
+        w_hat = sops.KernelSpectrum()(weight, s)
+        return tag(sops.SpectralMix()(x, w_hat, bias, n), "fourier", s)
+    if modes is None:
+        want = fourier.spectrum_shape(s)
+        if tuple(weight.shape[2:]) != want:
+            raise ValueError(
+                f"{layer}: full-size spectral weights over {tuple(weight.shape[2:])} frequencies "
+                f"do not fit the input, whose half spectrum is {want} (spatial shape {s})")
+        w_hat = sops.HermitianWeights()(weight, s, None)
+        return tag(sops.SpectralMix()(x, w_hat, bias, n), "fourier", s)
+    fourier.check_modes(modes, s, layer)
+    w_hat = sops.HermitianWeights()(weight, s, modes)
+    y = sops.SpectralMix()(sops.LowModes()(x, s, modes), w_hat, bias, n)
+    return tag(sops.ScatterModes()(y, s, modes), "fourier", s)
+
+
+#: domain -> implementation of the convolution on that domain's spectra
+CONV_IMPLEMENTATIONS = {"fourier": _conv_fourier}
+
+
+def _check_channels(x, in_channels, layer):
+    if x.shape[1] != in_channels:
+        raise ValueError(
+            f"{layer}: expected {in_channels} input channels, got {x.shape[1]} "
+            f"(input of shape {x.shape})")
+
+
+def spectral_conv(x, weight, bias=None, parameterization="spatial", modes=None, layer="spectral_conv"):
+    """Functional spectral convolution; ``x`` is a tagged spectrum, the
+    number of spatial axes is ``weight.ndim - 2``. See the module docstring."""
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
+                         f"got {parameterization!r}")
+    dom = expect_spectrum(x, weight.ndim - 2, layer)
+    _check_channels(x, weight.shape[1], layer)
+    impl = domain_branch(CONV_IMPLEMENTATIONS, dom.name, layer)
+    return impl(x, weight, bias, parameterization, modes, layer)
+
+
+def _ntuple(value, n, what, layer):
+    vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    if len(vals) != n or any(not isinstance(v, int) or v < 1 for v in vals):
+        raise ValueError(f"{layer}: {what} must be a positive int or {n} of them, got {value!r}")
+    return vals
+
+
+def _spectral_weight_fourier(out_channels, in_channels, ndim, modes, spatial_shape, dtype):
+    if modes is not None:
+        freq = (modes,) if ndim == 1 else (2 * modes, modes)
+    else:
+        freq = fourier.spectrum_shape(spatial_shape)
+    bound = 1.0 / (2.0 * in_channels) ** 0.5
+    return init.uniform((out_channels, in_channels) + freq, bound, init.complex_dtype(dtype))
+
+
+#: domain -> initial spectral-parameterization weight
+SPECTRAL_INIT = {"fourier": _spectral_weight_fourier}
+
+
+class _SpectralConvNd(Module):
+    ndim = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, bias=True,
+                 parameterization="spatial", modes=None, domain="fourier",
+                 spatial_shape=None, dtype="float32"):
+        super().__init__()
+        layer = type(self).__name__
+        domain_branch(CONV_IMPLEMENTATIONS, domain, layer)
+        self.domain = domain
+        if parameterization not in PARAMETERIZATIONS:
+            raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
+                             f"got {parameterization!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.parameterization = parameterization
+        self.modes = modes
+        self.spatial_shape = None if spatial_shape is None else _ntuple(
+            spatial_shape, self.ndim, "spatial_shape", layer)
+        self.kernel_size = None if kernel_size is None else _ntuple(
+            kernel_size, self.ndim, "kernel_size", layer)
+        if parameterization == "spatial":
+            if self.kernel_size is None:
+                raise ValueError(f"{layer}: parameterization='spatial' needs a kernel_size")
+            if modes is not None or spatial_shape is not None:
+                raise ValueError(f"{layer}: modes= and spatial_shape= belong to "
+                                 f"parameterization='spectral'")
+            fan_in = self.in_channels * _prod(self.kernel_size)
+            self.weight = Parameter(init.uniform(
+                (self.out_channels, self.in_channels) + self.kernel_size,
+                init.default_bound(fan_in), dtype))
+        else:
+            if modes is None and spatial_shape is None:
+                raise ValueError(f"{layer}: parameterization='spectral' needs modes= (FNO-style "
+                                 f"truncation) or spatial_shape= (full-size weights)")
+            if modes is not None:
+                if not isinstance(modes, int) or modes < 1:
+                    raise ValueError(f"{layer}: modes must be a positive int, got {modes!r}")
+                if self.spatial_shape is not None:
+                    fourier.check_modes(modes, self.spatial_shape, layer)
+            fan_in = self.in_channels * _prod(self.kernel_size or (1,))
+            self.weight = Parameter(SPECTRAL_INIT[self.domain](
+                self.out_channels, self.in_channels, self.ndim, modes, self.spatial_shape, dtype))
+        self.bias = Parameter(init.uniform((self.out_channels,), init.default_bound(fan_in), dtype)) \
+            if bias else None
+
+    def forward(self, x):
+        layer = type(self).__name__
+        dom = expect_spectrum(x, self.ndim, layer, self.domain)
+        if self.spatial_shape is not None and self.modes is None and x.spatial_shape != self.spatial_shape:
+            raise ValueError(f"{layer}: built for {self.spatial_shape} maps (full-size spectral "
+                             f"weights), got a spectrum of spatial shape {x.spatial_shape}")
+        _check_channels(x, self.in_channels, layer)
+        impl = domain_branch(CONV_IMPLEMENTATIONS, dom.name, layer)
+        return impl(x, self.weight, self.bias, self.parameterization, self.modes, layer)
+
+    def extra_repr(self):
+        parts = [f"{self.in_channels}, {self.out_channels}"]
+        if self.kernel_size is not None:
+            parts.append(f"kernel_size={self.kernel_size}")
+        parts.append(f"parameterization={self.parameterization!r}")
+        if self.modes is not None:
+            parts.append(f"modes={self.modes}")
+        if self.spatial_shape is not None:
+            parts.append(f"spatial_shape={self.spatial_shape}")
+        if self.bias is None:
+            parts.append("bias=False")
+        parts.append(f"domain={self.domain!r}")
+        return ", ".join(parts)
+
+
+class SpectralConv1d(_SpectralConvNd):
+    """Circular 1D convolution on (B, C, L//2+1) spectra; see the module docstring."""
+
+    ndim = 1
+
+
+class SpectralConv2d(_SpectralConvNd):
+    """Circular 2D convolution on (B, C, H, W//2+1) spectra; see the module docstring."""
+
+    ndim = 2
+

@@ -1,0 +1,175 @@
+"""Pooling on spectra (THEORY.md §6, §7).
+
+* ``AvgPool1d``/``AvgPool2d(kernel_size=s)``: window = stride = s, computed
+  exactly as a Dirichlet multiply and a fold of the half spectrum; equal to
+  ``torch.nn.AvgPool2d(s)`` on maps whose sizes s divides (others raise).
+* ``SpectralPool`` (Rippel et al. 2015): keep the lowest frequencies, i.e. a
+  low-pass crop of the centred spectrum to the output size, with the new
+  Nyquist bins taken as the mean of their two aliases and the spectrum
+  scaled by N'/N so the map's mean is kept. Give ``factor=s`` (each size
+  becomes n // s) or ``output_size``. It has no exact spatial twin: on
+  band-limited maps it equals subsampling, and it never aliases.
+* ``GlobalAvgPool``: DC bin / N, a real (B, C) tensor.
+Outputs are spectra tagged with the new spatial shape (GAP: a plain tensor).
+"""
+from ..ops import spectral as sops
+from ..spectral import fourier
+from ._branch import domain_branch
+from .module import Module
+from .spectrum import expect_spectrum, tag
+
+
+def _avg_pool_fourier(x, s, layer):
+    shape = x.spatial_shape
+    fourier.check_divisible(shape, s, layer)
+    return tag(sops.AvgPoolSpectrum()(x, shape, s), "fourier", tuple(n // s for n in shape))
+
+
+def _spectral_pool_fourier(x, out_shape, layer):
+    fourier.check_crop(x.spatial_shape, out_shape, layer)
+    return tag(sops.SpectralCrop()(x, x.spatial_shape, out_shape), "fourier", out_shape)
+
+
+def _global_avg_pool_fourier(x, layer):
+    shape = x.spatial_shape
+    n = 1
+    for k in shape:
+        n *= k
+    return sops.DCMean()(x, n, len(shape))
+
+
+#: domain -> implementation, one table per layer
+AVG_POOL_IMPLEMENTATIONS = {"fourier": _avg_pool_fourier}
+SPECTRAL_POOL_IMPLEMENTATIONS = {"fourier": _spectral_pool_fourier}
+GLOBAL_AVG_POOL_IMPLEMENTATIONS = {"fourier": _global_avg_pool_fourier}
+
+
+def _ndim_of(x, ndim):
+    """``ndim`` if given, else the rank of the tag (or of x, to get the error)."""
+    if ndim is not None:
+        return ndim
+    shape = getattr(x, "spatial_shape", None)
+    return len(shape) if shape else max(getattr(x, "ndim", 3) - 2, 1)
+
+
+def avg_pool(x, kernel_size, ndim=None, layer="avg_pool"):
+    """Average pooling with window = stride = ``kernel_size`` on a spectrum."""
+    dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
+    if not isinstance(kernel_size, int) or kernel_size < 1:
+        raise ValueError(f"{layer}: kernel_size must be a positive int, got {kernel_size!r}")
+    return domain_branch(AVG_POOL_IMPLEMENTATIONS, dom.name, layer)(x, kernel_size, layer)
+
+
+def _output_size(x, factor, output_size, layer):
+    if output_size is not None:
+        out = (output_size,) * len(x.spatial_shape) if isinstance(output_size, int) \
+            else tuple(output_size)
+        return out
+    return tuple(max(n // factor, 1) for n in x.spatial_shape)
+
+
+def spectral_pool(x, factor=None, output_size=None, ndim=None, layer="spectral_pool"):
+    """Spectral pooling (crop) to ``output_size`` or to sizes n // ``factor``."""
+    dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
+    out = _output_size(x, factor, output_size, layer)
+    return domain_branch(SPECTRAL_POOL_IMPLEMENTATIONS, dom.name, layer)(x, out, layer)
+
+
+def global_avg_pool(x, ndim=None, layer="global_avg_pool"):
+    """Mean of every channel: DC bin / N, a real (B, C) tensor."""
+    dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
+    return domain_branch(GLOBAL_AVG_POOL_IMPLEMENTATIONS, dom.name, layer)(x, layer)
+
+
+class _AvgPoolNd(Module):
+    ndim = None
+
+    def __init__(self, kernel_size, stride=None, domain="fourier"):
+        super().__init__()
+        layer = type(self).__name__
+        domain_branch(AVG_POOL_IMPLEMENTATIONS, domain, layer)
+        self.domain = domain
+        if not isinstance(kernel_size, int) or kernel_size < 1:
+            raise ValueError(f"{layer}: kernel_size must be a positive int, got {kernel_size!r}")
+        if stride is not None and stride != kernel_size:
+            raise ValueError(f"{layer}: only window = stride pooling is exact on spectra; got "
+                             f"kernel_size={kernel_size}, stride={stride}")
+        self.kernel_size = kernel_size
+
+    def forward(self, x):
+        layer = type(self).__name__
+        expect_spectrum(x, self.ndim, layer, self.domain)
+        return avg_pool(x, self.kernel_size, self.ndim, layer)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, domain={self.domain!r}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """AvgPool1d(s) on (B, C, L//2+1) spectra (window = stride = s)."""
+
+    ndim = 1
+
+
+class AvgPool2d(_AvgPoolNd):
+    """AvgPool2d(s) on (B, C, H, W//2+1) spectra (window = stride = s)."""
+
+    ndim = 2
+
+
+class SpectralPool(Module):
+    """Spectral pooling (Rippel et al. 2015): a low-pass crop to
+    ``output_size`` (an int or one size per axis), or to n // ``factor``."""
+
+    ndim = 2
+
+    def __init__(self, factor=None, output_size=None, ndim=None, domain="fourier"):
+        super().__init__()
+        layer = type(self).__name__
+        domain_branch(SPECTRAL_POOL_IMPLEMENTATIONS, domain, layer)
+        self.domain = domain
+        if (factor is None) == (output_size is None):
+            raise ValueError(f"{layer}: give exactly one of factor= or output_size=")
+        if factor is not None and (not isinstance(factor, int) or factor < 1):
+            raise ValueError(f"{layer}: factor must be a positive int, got {factor!r}")
+        if ndim is not None:
+            if ndim not in (1, 2):
+                raise ValueError(f"{layer}: ndim must be 1 or 2, got {ndim}")
+            self.ndim = ndim
+        self.factor, self.output_size = factor, output_size
+
+    def forward(self, x):
+        layer = type(self).__name__
+        expect_spectrum(x, self.ndim, layer, self.domain)
+        return spectral_pool(x, self.factor, self.output_size, self.ndim, layer)
+
+    def extra_repr(self):
+        size = f"factor={self.factor}" if self.factor is not None else f"output_size={self.output_size}"
+        return f"{size}, ndim={self.ndim}, domain={self.domain!r}"
+
+
+class SpectralPool1d(SpectralPool):
+    ndim = 1
+
+
+class SpectralPool2d(SpectralPool):
+    ndim = 2
+
+
+class GlobalAvgPool(Module):
+    """Global average pooling on a spectrum: DC / N, output (B, C) real.
+    ``ndim`` (1 or 2) is taken from the spectrum's tag when not given."""
+
+    def __init__(self, ndim=None, domain="fourier"):
+        super().__init__()
+        domain_branch(GLOBAL_AVG_POOL_IMPLEMENTATIONS, domain, type(self).__name__)
+        self.domain = domain
+        self.ndim = ndim
+
+    def forward(self, x):
+        layer = type(self).__name__
+        expect_spectrum(x, _ndim_of(x, self.ndim), layer, self.domain)
+        return global_avg_pool(x, self.ndim, layer)
+
+    def extra_repr(self):
+        return f"ndim={self.ndim}, domain={self.domain!r}"

@@ -1,0 +1,224 @@
+"""Differentiable Fourier-spectrum layer ops (THEORY.md §1, §6, §7).
+
+Each Function wraps the plain-array maths of :mod:`freqnet.spectral.fourier`
+with its exact adjoint. Functions that transform a *weight* (not an
+activation) set ``transform_of = "weight"`` so the profiler can tell the
+two kinds of domain switch apart.
+"""
+from .. import backend
+from ..autograd import Function
+from ..spectral import fourier
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+class KernelSpectrum(Function):
+    """What = rfftn(Wpad), the half spectrum of a spatial kernel placed per
+    THEORY.md §1. Backward: grad_w = window(N irfftn(grad_What / d))."""
+
+    category = "transform"
+    transform = "forward"
+    transform_of = "weight"
+
+    def forward(self, w, spatial_shape):
+        self.spatial_shape = tuple(spatial_shape)
+        self.kernel_shape = w.shape[-len(spatial_shape):]
+        axes = tuple(range(-len(spatial_shape), 0))
+        return backend.rfftn(fourier.place_kernel(w, self.spatial_shape), axes=axes)
+
+    def backward(self, g):
+        xp = backend.array_module(g)
+        s = self.spatial_shape
+        d = fourier.multiplicity(s, xp, g.real.dtype)
+        full = backend.irfftn(g / d, s=s, axes=tuple(range(-len(s), 0))) * float(_prod(s))
+        return fourier.kernel_window(full, self.kernel_shape), None
+
+
+class ParsevalDual(Function):
+    """V = d conj(rfftn(A)) / N (THEORY.md §7): the half-spectrum weights whose
+    readout Re(sum V X) equals sum A x. ``a`` is (J, C*N), a Linear weight on
+    the flattened (C, *spatial) map; V is (J, C, *half spectrum).
+    Backward: grad_A = irfftn(conj(grad_V)), flattened back."""
+
+    category = "transform"
+    transform = "forward"
+    transform_of = "weight"
+
+    def forward(self, a, channels, spatial_shape):
+        self.spatial_shape, self.a_shape = tuple(spatial_shape), a.shape
+        xp = backend.array_module(a)
+        a = a.reshape((a.shape[0], channels) + self.spatial_shape)
+        spec = backend.rfftn(a, axes=tuple(range(-len(spatial_shape), 0)))
+        return spec.conj() * fourier.parseval_weights(self.spatial_shape, xp, a.dtype)
+
+    def backward(self, g):
+        s = self.spatial_shape
+        ga = backend.irfftn(g.conj(), s=s, axes=tuple(range(-len(s), 0)))
+        return ga.reshape(self.a_shape), None, None
+
+
+class SpectralMix(Function):
+    """Y[b,o] = sum_c X[b,c] conj(W[o,c]) + N b_o delta_DC (THEORY.md §1).
+
+    Channel mixing is one batched matmul with frequency as the batch axis:
+    (F, B, Cin) @ (F, Cin, Cout). Backward: grad_X = sum_o gY W,
+    grad_W = sum_b X conj(gY), grad_b = N sum_b Re gY[DC]. The frequency
+    axes may be any trailing ``nfreq`` axes (full or mode-truncated); bin 0
+    of the flattened frequencies is the DC bin.
+    """
+
+    category = "channel_mixing"
+
+    def forward(self, x, w, bias, n_pixels):
+        xp = backend.array_module(x)
+        batch, cin = x.shape[:2]
+        cout = w.shape[0]
+        self.freq_shape = x.shape[2:]
+        f = _prod(self.freq_shape)
+        xf = xp.ascontiguousarray(x.reshape(batch, cin, f).transpose(2, 0, 1))      # (F, B, Cin)
+        wf = xp.ascontiguousarray(w.reshape(cout, cin, f).transpose(2, 1, 0))       # (F, Cin, Cout)
+        yf = xp.matmul(xf, wf.conj())                                                # (F, B, Cout)
+        if bias is not None:
+            yf[0] += bias * float(n_pixels)
+        self.n_pixels = n_pixels
+        self.save(xf, wf)
+        y = yf.transpose(1, 2, 0).reshape((batch, cout) + self.freq_shape)
+        return xp.ascontiguousarray(y)
+
+    def backward(self, g):
+        xp = backend.array_module(g)
+        xf, wf = self.saved
+        batch, cout = g.shape[:2]
+        cin = xf.shape[2]
+        f = xf.shape[0]
+        gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))      # (F, B, Cout)
+        gx = gw = gb = None
+        if self.needs(0):
+            gx = xp.matmul(gf, wf.transpose(0, 2, 1))                                # (F, B, Cin)
+            gx = xp.ascontiguousarray(gx.transpose(1, 2, 0)).reshape((batch, cin) + self.freq_shape)
+        if self.needs(1):
+            gw = xp.matmul(gf.conj().transpose(0, 2, 1), xf)                         # (F, Cout, Cin)
+            gw = xp.ascontiguousarray(gw.transpose(1, 2, 0)).reshape((cout, cin) + self.freq_shape)
+        if self.needs(2):
+            gb = gf[0].real.sum(axis=0) * float(self.n_pixels)
+        return gx, gw, gb, None
+
+
+class HermitianWeights(Function):
+    """Spectral weights projected onto spectra of real kernels (so outputs
+    stay spectra of real maps), also for FNO-truncated weights. Self-adjoint."""
+
+    category = "other"
+
+    def forward(self, w, spatial_shape, modes):
+        self.spatial_shape, self.modes = tuple(spatial_shape), modes
+        return self._project(w)
+
+    def _project(self, w):
+        s, m = self.spatial_shape, self.modes
+        if m is None:
+            return fourier.hermitian_project(w, s)
+        return fourier.hermitian_project_modes(w, s, m)
+
+    def backward(self, g):
+        return self._project(g), None, None
+
+
+class LowModes(Function):
+    """Gather the kept FNO modes of a half spectrum; adjoint: scatter into zeros."""
+
+    category = "other"
+
+    def forward(self, x, spatial_shape, modes):
+        self.spatial_shape, self.modes = tuple(spatial_shape), modes
+        return fourier.low_modes(x, self.spatial_shape, modes)
+
+    def backward(self, g):
+        return fourier.scatter_modes(g, self.spatial_shape, self.modes), None, None
+
+
+class ScatterModes(Function):
+    """Place kept modes into a zero half spectrum; adjoint: gather them."""
+
+    category = "other"
+
+    def forward(self, y, spatial_shape, modes):
+        self.spatial_shape, self.modes = tuple(spatial_shape), modes
+        return fourier.scatter_modes(y, self.spatial_shape, modes)
+
+    def backward(self, g):
+        return fourier.low_modes(g, self.spatial_shape, self.modes), None, None
+
+
+class AvgPoolSpectrum(Function):
+    """Average pooling, window = stride = s: Dirichlet multiply + fold (THEORY.md §6)."""
+
+    category = "other"
+
+    def forward(self, x, spatial_shape, s):
+        self.spatial_shape, self.s = tuple(spatial_shape), s
+        return fourier.avg_pool(x, self.spatial_shape, s)
+
+    def backward(self, g):
+        return fourier.avg_pool_adjoint(g, self.spatial_shape, self.s), None, None
+
+
+class SpectralCrop(Function):
+    """Spectral pooling (Rippel et al. 2015): low-pass crop to ``out_shape``."""
+
+    category = "other"
+
+    def forward(self, x, spatial_shape, out_shape):
+        self.spatial_shape, self.out_shape = tuple(spatial_shape), tuple(out_shape)
+        return fourier.spectral_crop(x, self.spatial_shape, self.out_shape)
+
+    def backward(self, g):
+        return fourier.spectral_crop_adjoint(g, self.spatial_shape, self.out_shape), None, None
+
+
+class DCMean(Function):
+    """Global average pooling: Re X[..., 0, 0] / N, shape (B, C) real (THEORY.md §7).
+    Backward: grad_X is g / N at the DC bin and 0 elsewhere."""
+
+    category = "other"
+
+    def forward(self, x, n_pixels, nfreq):
+        self.shape, self.dtype, self.n, self.nfreq = x.shape, x.dtype, float(n_pixels), nfreq
+        return x[(Ellipsis,) + (0,) * nfreq].real / self.n
+
+    def backward(self, g):
+        xp = backend.array_module(g)
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        gx[(Ellipsis,) + (0,) * self.nfreq] = g / self.n
+        return gx, None, None
+
+
+class SpectralReadout(Function):
+    """out[b, j] = Re(sum_p V[j, p] X[b, p]) + bias_j over the flattened
+    (channel, frequency) axes (THEORY.md §7). Backward: grad_X = g conj(V),
+    grad_V = g^T conj(X) (summed over the batch), grad_b = sum_b g."""
+
+    category = "channel_mixing"
+
+    def forward(self, x, v, bias):
+        xp = backend.array_module(x)
+        self.x_shape, self.v_shape = x.shape, v.shape
+        xf = x.reshape(x.shape[0], -1)
+        vf = v.reshape(v.shape[0], -1)
+        out = xf.real @ vf.real.T - xf.imag @ vf.imag.T
+        if bias is not None:
+            out += bias
+        self.save(xf, vf)
+        return xp.ascontiguousarray(out)
+
+    def backward(self, g):
+        xf, vf = self.saved
+        gx = (g @ vf.conj()).reshape(self.x_shape) if self.needs(0) else None
+        gv = (g.T @ xf.conj()).reshape(self.v_shape) if self.needs(1) else None
+        gb = g.sum(axis=0) if self.needs(2) else None
+        return gx, gv, gb

@@ -1,0 +1,337 @@
+"""Fourier half-spectrum mathematics on plain arrays (no autograd).
+
+A Fourier spectrum of a real map over ``ndim`` (1 or 2) axes is its rfftn
+half spectrum with ``norm="backward"`` (THEORY.md §0): the leading spectral
+axis (2D) is a full axis of size H, the last one holds W//2+1 bins. Every
+function takes and returns arrays of the module of its input
+(``backend.array_module``) and, where it is linear, comes with its exact
+adjoint in the PyTorch complex convention (THEORY.md §0: for Z = A z,
+grad_z = A^H grad_Z; for Z = conj(z), grad_z = conj(grad_Z)).
+"""
+from .. import backend
+
+_np = backend.numpy
+
+
+def half_size(n):
+    """Bins in the half spectrum of a length-n real signal: n//2 + 1."""
+    return n // 2 + 1
+
+
+def spectrum_shape(spatial_shape):
+    """(H, W) -> (H, W//2+1); (L,) -> (L//2+1,)."""
+    return tuple(spatial_shape[:-1]) + (half_size(spatial_shape[-1]),)
+
+
+def multiplicity(spatial_shape, xp, dtype):
+    """d over the last spectral axis, shaped to broadcast against a half
+    spectrum of ``spatial_shape`` (THEORY.md §0): 1 at bin 0 and (even n)
+    bin n/2, 2 elsewhere."""
+    n = spatial_shape[-1]
+    d = _np.full(half_size(n), 2.0)
+    d[0] = 1.0
+    if n % 2 == 0:
+        d[n // 2] = 1.0
+    return xp.asarray(d, dtype=dtype)
+
+
+def parseval_weights(spatial_shape, xp, dtype):
+    """d_v / N (THEORY.md §7): sum_n x[n] y[n] = sum_k w_k Re(X_k conj(Y_k))."""
+    return multiplicity(spatial_shape, xp, dtype) / float(_np.prod(spatial_shape))
+
+
+# --------------------------------------------------------------------------
+# Kernel placement (THEORY.md §1)
+
+def check_kernel_fits(kernel_shape, spatial_shape, layer="conv"):
+    """A K-tap kernel needs K <= n on every axis of a periodic map."""
+    if any(k > n for k, n in zip(kernel_shape, spatial_shape)):
+        raise ValueError(
+            f"{layer}: kernel of size {tuple(kernel_shape)} is larger than the "
+            f"{tuple(spatial_shape)} map it is applied to; circular convolution needs "
+            f"kernel_size <= map size on every axis")
+
+
+def _placement_index(k, n, xp):
+    """Target positions (i - k//2) mod n of the k kernel taps."""
+    return xp.asarray((_np.arange(k) - k // 2) % n)
+
+
+def place_kernel(w, spatial_shape):
+    """Wpad[..., (i-K//2) mod H, (j-K//2) mod W] = w[..., i, j] (THEORY.md §1).
+
+    ``w`` has the kernel on its last ``len(spatial_shape)`` axes. With this
+    placement, Y = X * conj(rfftn(Wpad)) is the circular cross-correlation
+    y[n] = sum_i x[(n + i - K//2) mod N] w[i].
+    """
+    xp = backend.array_module(w)
+    ndim = len(spatial_shape)
+    kernel = w.shape[-ndim:]
+    check_kernel_fits(kernel, spatial_shape)
+    out = xp.zeros(w.shape[:-ndim] + tuple(spatial_shape), dtype=w.dtype)
+    out[_kernel_index(kernel, spatial_shape, xp)] = w
+    return out
+
+
+def kernel_window(g, kernel_shape):
+    """Adjoint of :func:`place_kernel`: read the K taps back out of a map."""
+    xp = backend.array_module(g)
+    ndim = len(kernel_shape)
+    return g[_kernel_index(kernel_shape, g.shape[-ndim:], xp)]
+
+
+def _kernel_index(kernel_shape, spatial_shape, xp):
+    idx = [_placement_index(k, n, xp) for k, n in zip(kernel_shape, spatial_shape)]
+    if len(idx) == 1:
+        return (Ellipsis, idx[0])
+    return (Ellipsis, idx[0][:, None], idx[1][None, :])
+
+
+# --------------------------------------------------------------------------
+# Hermitian symmetry of half spectra
+
+def _row_flip(h, xp):
+    """(-u) mod H for u < H: the row partner of a half-spectrum column."""
+    return xp.asarray((-_np.arange(h)) % h)
+
+
+def hermitian_project(z, spatial_shape):
+    """Project a half spectrum onto the spectra of real maps.
+
+    Only the self-paired columns are constrained: bin 0 and (even n) bin n/2
+    of the last axis. In 1D they become real; in 2D column v becomes
+    (Z[u, v] + conj(Z[-u, v])) / 2. The map is a real-linear orthogonal
+    projection, hence self-adjoint: its adjoint is itself.
+    """
+    xp = backend.array_module(z)
+    n = spatial_shape[-1]
+    cols = [0] + ([n // 2] if n % 2 == 0 else [])
+    out = z.copy()
+    for c in cols:
+        col = z[..., c]
+        if len(spatial_shape) == 1:
+            out[..., c] = col.real
+        else:
+            flip = _row_flip(spatial_shape[0], xp)
+            out[..., c] = 0.5 * (col + col[..., flip].conj())
+    return out
+
+
+def full_from_half(z, spatial_shape):
+    """The full spectrum (..., H, W) of a half spectrum (..., H, W//2+1),
+    using Z[u, v] = conj(Z[(-u) mod H, W - v]) for v > W//2."""
+    xp = backend.array_module(z)
+    n = spatial_shape[-1]
+    m = half_size(n)
+    mirror_src = xp.asarray(n - _np.arange(m, n))
+    mirrored = z[..., mirror_src]
+    if len(spatial_shape) == 2:
+        mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
+    return xp.concatenate([z, mirrored.conj()], axis=-1)
+
+
+def full_from_half_adjoint(g, spatial_shape):
+    """Adjoint of :func:`full_from_half`: fold the mirrored bins back with conj."""
+    xp = backend.array_module(g)
+    n = spatial_shape[-1]
+    m = half_size(n)
+    out = g[..., :m].copy()
+    mirrored = g[..., m:]
+    if len(spatial_shape) == 2:
+        mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
+    out[..., xp.asarray(n - _np.arange(m, n))] += mirrored.conj()
+    return out
+
+
+# --------------------------------------------------------------------------
+# Average pooling: Dirichlet multiply + fold (THEORY.md §6)
+
+def check_divisible(spatial_shape, stride, layer="pool"):
+    bad = [n for n in spatial_shape if n % stride]
+    if bad:
+        raise ValueError(
+            f"{layer}: spatial size {tuple(spatial_shape)} is not divisible by the pooling "
+            f"stride {stride}; window = stride pooling needs every size to be a multiple of it")
+
+
+def dirichlet(n, s, xp, dtype, half=False):
+    """conj(B_s)[q] = (1/s) sum_{j<s} e^{+2 pi i j q / n} (THEORY.md §6),
+    the DFT factor of correlating with the box b[j] = 1/s, j < s.
+
+    Bins q = 0..n-1, or 0..n//2 with ``half``; equal to 1 at q = 0."""
+    q = _np.arange(half_size(n) if half else n)
+    phase = _np.exp(2j * _np.pi * _np.outer(_np.arange(s), q) / n)
+    return xp.asarray(phase.mean(axis=0), dtype=dtype)
+
+
+def _box_filter(spatial_shape, s, xp, dtype):
+    """The separable Dirichlet factor conj(B_s(u)) conj(B_s(v)) on a half spectrum."""
+    cols = dirichlet(spatial_shape[-1], s, xp, dtype, half=True)
+    if len(spatial_shape) == 1:
+        return cols
+    return dirichlet(spatial_shape[0], s, xp, dtype)[:, None] * cols[None, :]
+
+
+def fold(z, spatial_shape, s):
+    """Decimate by ``s`` in frequency: Y[q'] = (1/s) sum_j Z[q' + j N/s] on
+    every axis (THEORY.md §6), half spectrum in, half spectrum out."""
+    ndim = len(spatial_shape)
+    zf = full_from_half(z, spatial_shape)
+    lead = zf.shape[:-ndim]
+    split = []
+    for n in spatial_shape:
+        split += [s, n // s]
+    zf = zf.reshape(lead + tuple(split))
+    sum_axes = tuple(len(lead) + 2 * i for i in range(ndim))
+    y = zf.sum(axis=sum_axes) / float(s ** ndim)
+    return y[..., :half_size(spatial_shape[-1] // s)]
+
+
+def fold_adjoint(g, spatial_shape, s):
+    """Adjoint of :func:`fold`: tile by s on every axis, scale by 1/s^ndim,
+    then fold the mirrored half back (:func:`full_from_half_adjoint`)."""
+    xp = backend.array_module(g)
+    ndim = len(spatial_shape)
+    out_shape = tuple(n // s for n in spatial_shape)
+    lead = g.shape[:-ndim]
+    gfull = xp.zeros(lead + out_shape, dtype=g.dtype)
+    gfull[..., :g.shape[-1]] = g
+    gfull = gfull / float(s ** ndim)
+    tiled = xp.broadcast_to(
+        gfull.reshape(lead + sum(((1, n) for n in out_shape), ())),
+        lead + sum(((s, n) for n in out_shape), ()))
+    return full_from_half_adjoint(tiled.reshape(lead + tuple(spatial_shape)), spatial_shape)
+
+
+def avg_pool(x, spatial_shape, s):
+    """AvgPool with window = stride = s on a half spectrum: fold(X conj(B))."""
+    xp = backend.array_module(x)
+    return fold(x * _box_filter(spatial_shape, s, xp, x.dtype), spatial_shape, s)
+
+
+def avg_pool_adjoint(g, spatial_shape, s):
+    """Adjoint of :func:`avg_pool`: grad_X = fold^H(grad_Y) * B."""
+    xp = backend.array_module(g)
+    return fold_adjoint(g, spatial_shape, s) * _box_filter(spatial_shape, s, xp, g.dtype).conj()
+
+
+# --------------------------------------------------------------------------
+# Spectral pooling: low-pass crop (Rippel et al. 2015; THEORY.md §6)
+
+def _crop_axis(zf, axis, n, n_out):
+    """Keep signed frequencies |q| < n_out/2 of a full axis; for even n_out the
+    new Nyquist bin is the mean of bins n_out/2 and n - n_out/2."""
+    xp = backend.array_module(zf)
+    lo = (n_out + 1) // 2
+    neg = (n_out - 1) // 2
+    take = lambda a, b: xp.take(zf, xp.arange(a, b), axis=axis)  # noqa: E731
+    parts = [take(0, lo)]
+    if n_out % 2 == 0:
+        parts.append(0.5 * (take(n_out // 2, n_out // 2 + 1) + take(n - n_out // 2, n - n_out // 2 + 1)))
+    parts.append(take(n - neg, n))
+    return xp.concatenate(parts, axis=axis)
+
+
+def _crop_axis_adjoint(g, axis, n, n_out):
+    xp = backend.array_module(g)
+    lo = (n_out + 1) // 2
+    neg = (n_out - 1) // 2
+    shape = list(g.shape)
+    shape[axis] = n
+    out = xp.zeros(shape, dtype=g.dtype)
+    ix = lambda a, b: (slice(None),) * (axis % g.ndim) + (slice(a, b),)  # noqa: E731
+    out[ix(0, lo)] = g[ix(0, lo)]
+    out[ix(n - neg, n)] += g[ix(n_out - neg, n_out)]
+    if n_out % 2 == 0:
+        half = 0.5 * g[ix(n_out // 2, n_out // 2 + 1)]
+        out[ix(n_out // 2, n_out // 2 + 1)] += half
+        out[ix(n - n_out // 2, n - n_out // 2 + 1)] += half
+    return out
+
+
+def check_crop(spatial_shape, out_shape, layer="SpectralPool"):
+    if len(out_shape) != len(spatial_shape) or any(
+            not 1 <= o <= n for o, n in zip(out_shape, spatial_shape)):
+        raise ValueError(
+            f"{layer}: output size {tuple(out_shape)} must have one entry per spatial axis "
+            f"of the input {tuple(spatial_shape)}, each between 1 and the input size")
+
+
+def spectral_crop(z, spatial_shape, out_shape):
+    """Rippel's spectral pooling to ``out_shape``: crop the centred spectrum,
+    average the new Nyquist bins (THEORY.md §6: the fold of X*R with R = 1/2
+    there), and scale by N'/N so that the mean is kept."""
+    ndim = len(spatial_shape)
+    zf = full_from_half(z, spatial_shape)
+    for i, (n, o) in enumerate(zip(spatial_shape, out_shape)):
+        zf = _crop_axis(zf, zf.ndim - ndim + i, n, o)
+    scale = float(_np.prod(out_shape)) / float(_np.prod(spatial_shape))
+    return zf[..., :half_size(out_shape[-1])] * scale
+
+
+def spectral_crop_adjoint(g, spatial_shape, out_shape):
+    """Adjoint of :func:`spectral_crop`."""
+    xp = backend.array_module(g)
+    ndim = len(spatial_shape)
+    lead = g.shape[:-ndim]
+    gf = xp.zeros(lead + tuple(out_shape), dtype=g.dtype)
+    gf[..., :g.shape[-1]] = g
+    for i in reversed(range(ndim)):
+        gf = _crop_axis_adjoint(gf, gf.ndim - ndim + i, spatial_shape[i], out_shape[i])
+    scale = float(_np.prod(out_shape)) / float(_np.prod(spatial_shape))
+    return full_from_half_adjoint(gf, spatial_shape) * scale
+
+
+# --------------------------------------------------------------------------
+# FNO-style mode truncation (Li et al. 2021)
+
+def check_modes(modes, spatial_shape, layer="conv"):
+    m_last = half_size(spatial_shape[-1])
+    if modes < 1 or modes > m_last or (len(spatial_shape) == 2 and 2 * modes > spatial_shape[0]):
+        raise ValueError(
+            f"{layer}: modes={modes} does not fit a {tuple(spatial_shape)} map: it needs "
+            f"1 <= modes <= {m_last}" + (f" and 2*modes <= {spatial_shape[0]}"
+                                         if len(spatial_shape) == 2 else ""))
+
+
+def _mode_rows(modes, spatial_shape, xp):
+    h = spatial_shape[0]
+    return xp.asarray(_np.concatenate([_np.arange(modes), _np.arange(h - modes, h)]))
+
+
+def low_modes(z, spatial_shape, modes):
+    """The kept modes: 1D bins 0..m-1; 2D rows 0..m-1 and H-m..H-1 of
+    columns 0..m-1 (shape (..., 2m, m))."""
+    xp = backend.array_module(z)
+    if len(spatial_shape) == 1:
+        return z[..., :modes]
+    return z[..., _mode_rows(modes, spatial_shape, xp), :modes]
+
+
+def hermitian_project_modes(w, spatial_shape, modes):
+    """:func:`hermitian_project` for mode-truncated weights (..., 2m, m) or (..., m).
+
+    A kept bin of a self-paired column whose conjugate partner is not kept
+    (2D: row H-m of column 0 when 2m < H) cannot be Hermitian and is
+    zeroed; pairs that are both kept are averaged. An orthogonal projection
+    (the mask is flip-symmetric and commutes with the pairing): self-adjoint.
+    """
+    xp = backend.array_module(w)
+    kept = scatter_modes(xp.ones(w.shape[-len(spatial_shape):], dtype=w.real.dtype),
+                         spatial_shape, modes)
+    paired = hermitian_project(kept, spatial_shape)      # 1 where paired, 1/2 where not
+    mask = (paired == 1).astype(w.real.dtype)
+    full = hermitian_project(scatter_modes(w, spatial_shape, modes) * mask, spatial_shape)
+    return low_modes(full, spatial_shape, modes)
+
+
+def scatter_modes(y, spatial_shape, modes):
+    """Adjoint of :func:`low_modes`: the kept modes in a zero half spectrum."""
+    xp = backend.array_module(y)
+    ndim = len(spatial_shape)
+    out = xp.zeros(y.shape[:-ndim] + spectrum_shape(spatial_shape), dtype=y.dtype)
+    if ndim == 1:
+        out[..., :modes] = y
+    else:
+        out[..., _mode_rows(modes, spatial_shape, xp), :modes] = y
+    return out
