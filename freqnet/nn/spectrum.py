@@ -6,10 +6,11 @@ spatial shape. ``ToSpectrum`` is applied once at the input; every layer after
 it checks its input with :func:`expect_spectrum`.
 
 Each domain is a :class:`Domain` in :data:`DOMAINS`: ``"fourier"`` (rfft half
-spectra, complex) here, ``"hartley"`` (real, full size) in
-:mod:`freqnet.spectral.hartley`.
+spectra, complex) and ``"hartley"`` (real, full size; maths in
+:mod:`freqnet.spectral.hartley`, ops in :mod:`freqnet.ops.hartley`).
 """
 from .. import fft
+from ..ops import hartley as hartley_ops
 from ..tensor import Tensor
 from .module import Module
 
@@ -46,7 +47,23 @@ class FourierDomain(Domain):
         return fft.irfftn(spectrum, s=spatial_shape, axes=tuple(range(-len(spatial_shape), 0)))
 
 
-DOMAINS = {"fourier": FourierDomain()}
+class HartleyDomain(Domain):
+    """True DHT over the last ``ndim`` axes: real, full size (THEORY.md §9(c)(ii))."""
+
+    name = "hartley"
+    complex = False
+
+    def spectrum_shape(self, spatial_shape):
+        return tuple(spatial_shape)
+
+    def to_spectrum(self, x, ndim):
+        return hartley_ops.dht(x, ndim)
+
+    def to_spatial(self, spectrum, spatial_shape):
+        return hartley_ops.idht(spectrum, len(spatial_shape))
+
+
+DOMAINS = {"fourier": FourierDomain(), "hartley": HartleyDomain()}
 
 
 def get_domain(name):

@@ -1,0 +1,156 @@
+"""Differentiable Hartley-domain ops, all in real arithmetic (THEORY.md §9(c)(ii)).
+
+Each Function wraps the plain-array maths of :mod:`freqnet.spectral.hartley`
+with its exact adjoint. The DHT matrix is symmetric, so the adjoint of
+``scale * DHT`` is itself; everything else is a real linear (or bilinear) map
+whose adjoint is spelled out in the class docstring. No op here creates a
+complex array (the DHT runs by real matrix products, ``method="matrix"``).
+"""
+import math
+
+from .. import backend
+from ..autograd import Function
+from ..spectral import fourier
+from ..spectral import hartley as hart
+
+
+class DHT(Function):
+    """scale * DHT over the last ``ndim`` axes; adjoint: the same map.
+
+    ``scale`` = 1 enters the Hartley domain (``transform="forward"``);
+    ``scale`` = 1/N leaves it (``transform="inverse"``).
+    """
+
+    category = "transform"
+
+    def __init__(self, inverse=False):
+        self.transform = "inverse" if inverse else "forward"
+
+    def forward(self, x, ndim, scale, method="matrix"):
+        self.ndim, self.scale, self.method = ndim, scale, method
+        return self._apply(x)
+
+    def _apply(self, a):
+        y = hart.dht(a, self.ndim, self.method)
+        return y * y.dtype.type(self.scale) if self.scale != 1 else y
+
+    def backward(self, g):
+        return self._apply(g), None, None, None
+
+
+def dht(x, ndim, method="matrix"):
+    """Differentiable DHT of a real tensor over its last ``ndim`` axes."""
+    return DHT()(x, ndim, 1.0, method)
+
+
+def idht(h, ndim, method="matrix"):
+    """Differentiable inverse DHT: DHT(h) / N."""
+    return DHT(inverse=True)(h, ndim, 1.0 / math.prod(h.shape[-ndim:]), method)
+
+
+class HartleyKernelSpectrum(Function):
+    """W_H = DHT(Wpad), the kernel placed as in THEORY.md §1 (so that the
+    correlation theorem gives the same layer as the Fourier twin).
+    Backward: grad_w = window(DHT(grad_W_H))."""
+
+    category = "transform"
+    transform = "forward"
+    transform_of = "weight"
+
+    def forward(self, w, spatial_shape):
+        self.spatial_shape = tuple(spatial_shape)
+        self.kernel_shape = w.shape[2:]
+        return hart.dht(fourier.place_kernel(w, self.spatial_shape), len(self.spatial_shape))
+
+    def backward(self, g):
+        return fourier.kernel_window(hart.dht(g, len(self.spatial_shape)), self.kernel_shape), None
+
+
+class HartleyMix(Function):
+    """Multi-channel CNN correlation on Hartley spectra (+ bias at DC):
+
+        Z[b,o] = sum_c We[o,c] X[b,c] - Wo[o,c] X^-[b,c] + N b_o delta_DC,
+
+    one batched matmul over the frequencies: [X, X^-] (F, B, 2C) @ [We; -Wo]
+    (F, 2C, O), 2 * 2 C O real multiply-adds per bin on H*W bins, the cost of
+    the Fourier twin's complex product on H*(W/2+1) bins.
+    Backward: [gX, gX^-] = G [We; -Wo]^T, gX = gX + (gX^-)^-; [gWe; -gWo] =
+    [X, X^-]^T G, gW = (gWe + gWe^-)/2 + (gWo - gWo^-)/2; gb = N sum_b G[DC].
+    """
+
+    category = "channel_mixing"
+
+    def forward(self, x, w, bias, n_pixels):
+        xp = backend.array_module(x)
+        self.ndim = x.ndim - 2
+        batch, cin = x.shape[:2]
+        cout = w.shape[0]
+        self.freq_shape = x.shape[2:]
+        f = math.prod(self.freq_shape)
+        we, wo = hart.even_odd(w, self.ndim)
+        xcat = xp.concatenate([x, hart.reverse(x, self.ndim)], axis=1)
+        xf = xp.ascontiguousarray(xcat.reshape(batch, 2 * cin, f).transpose(2, 0, 1))   # (F, B, 2C)
+        wcat = xp.concatenate([we, -wo], axis=1)
+        wf = xp.ascontiguousarray(wcat.reshape(cout, 2 * cin, f).transpose(2, 1, 0))    # (F, 2C, O)
+        yf = xp.matmul(xf, wf)
+        if bias is not None:
+            yf[0] += bias * yf.dtype.type(n_pixels)
+        self.n_pixels = n_pixels
+        self.save(xf, wf)
+        return xp.ascontiguousarray(yf.transpose(1, 2, 0)).reshape((batch, cout) + self.freq_shape)
+
+    def backward(self, g):
+        xp = backend.array_module(g)
+        xf, wf = self.saved
+        batch, cout = g.shape[:2]
+        cin = xf.shape[2] // 2
+        f = xf.shape[0]
+        gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))         # (F, B, O)
+        gx = gw = gb = None
+        if self.needs(0):
+            gcat = xp.matmul(gf, wf.transpose(0, 2, 1)).transpose(1, 2, 0)               # (B, 2C, F)
+            gcat = gcat.reshape((batch, 2 * cin) + self.freq_shape)
+            gx = gcat[:, :cin] + hart.reverse(gcat[:, cin:], self.ndim)
+        if self.needs(1):
+            gcat = xp.matmul(xf.transpose(0, 2, 1), gf).transpose(2, 1, 0)               # (O, 2C, F)
+            gcat = gcat.reshape((cout, 2 * cin) + self.freq_shape)
+            gwe, gwo = gcat[:, :cin], -gcat[:, cin:]
+            gw = (gwe + hart.reverse(gwe, self.ndim)) / 2 + (gwo - hart.reverse(gwo, self.ndim)) / 2
+        if self.needs(2):
+            gb = gf[0].sum(axis=0) * gf.dtype.type(self.n_pixels)
+        return gx, gw, gb, None
+
+
+class HartleyAvgPool(Function):
+    """Average pooling (window = stride = s): box correlation then fold;
+    adjoint: tile, then the box convolution (THEORY.md §6 in Hartley form)."""
+
+    category = "other"
+
+    def forward(self, x, spatial_shape, s):
+        self.spatial_shape, self.s = tuple(spatial_shape), s
+        return hart.avg_pool(x, self.spatial_shape, s)
+
+    def backward(self, g):
+        return hart.avg_pool_adjoint(g, self.spatial_shape, self.s), None, None
+
+
+class HartleyParsevalDual(Function):
+    """V = DHT(A) / N: the Hartley weights whose readout sum_k V X equals the
+    spatial Linear sum_n A x (Parseval). ``a`` is (J, C*N); V is (J, C, *S).
+    Backward: grad_A = DHT(grad_V) / N, flattened back."""
+
+    category = "transform"
+    transform = "forward"
+    transform_of = "weight"
+
+    def forward(self, a, channels, spatial_shape):
+        self.spatial_shape, self.a_shape = tuple(spatial_shape), a.shape
+        return self._apply(a.reshape((a.shape[0], channels) + self.spatial_shape))
+
+    def _apply(self, a):
+        n = math.prod(self.spatial_shape)
+        return hart.dht(a, len(self.spatial_shape)) / a.dtype.type(n)
+
+    def backward(self, g):
+        return self._apply(g).reshape(self.a_shape), None, None
