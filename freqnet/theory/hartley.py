@@ -2,18 +2,15 @@
 discrete Hartley transform, whose convolution theorem mixes bins k and -k
 (paper §1 "complex numbers not programming friendly", §4; THEORY.md §9c(ii)).
 
-The DHT here is computed with freqnet.fft: H = Re X - Im X (1D), and the
-true 2D DHT cas(2 pi (ku/H + lv/W)) = Re F2 - Im F2.
+Uses freqnet's Hartley maths (freqnet.spectral.hartley: dht by matrices, by
+FFT and by the radix-2 fast Hartley transform; convolve, correlate and the
+adjoint) against the cas-sum definition and spatial index sums written here.
+The contrast "separable cas x cas in 2D" is built with freqnet.fft.
 """
 from .. import fft as ffn
+from ..spectral import hartley as H
 from .common import np, tensor, circular_convolution, circular_correlation
 from .record import Measure, claim, relerr
-
-
-def dht(x, axes=(-1,)):
-    """DHT over ``axes`` via freqnet's complex FFT: Re X - Im X (real in, real out)."""
-    X = ffn.fftn(tensor(x.astype(complex)), axes=axes).data
-    return X.real - X.imag
 
 
 def dht_definition(x):
@@ -23,56 +20,41 @@ def dht_definition(x):
     return (np.cos(angle) + np.sin(angle)) @ x
 
 
-def reverse(h, axes=(-1,)):
-    """h[-k] (mod N) on every axis in ``axes``."""
-    for ax in axes:
-        n = h.shape[ax]
-        h = np.take(h, (-np.arange(n)) % n, axis=ax)
-    return h
+def dht_by_fft(x, axes=(-1,)):
+    """Re X - Im X with freqnet's complex FFT over ``axes``."""
+    X = ffn.fftn(tensor(x.astype(complex)), axes=axes).data
+    return X.real - X.imag
 
 
-def hartley_convolve(xh, yh, axes=(-1,)):
-    """Z_H = Xe Y_H + Xo Y_H[-k], Xe/Xo = (X_H[k] +- X_H[-k])/2: the DHT of x (*) y."""
-    xr = reverse(xh, axes)
-    return 0.5 * (xh + xr) * yh + 0.5 * (xh - xr) * reverse(yh, axes)
-
-
-def hartley_correlate(xh, yh, axes=(-1,)):
-    """Xe Y_H - Xo Y_H[-k]: the DHT of the correlation c[n] = sum_m x[m] y[(m - n) mod N]
-    ... i.e. of y correlated against x (the backward of a Hartley convolution)."""
-    xr = reverse(xh, axes)
-    return 0.5 * (xh + xr) * yh - 0.5 * (xh - xr) * reverse(yh, axes)
-
-
-def idht(h, axes=(-1,)):
-    """The DHT is its own inverse up to 1/N."""
-    n = np.prod([h.shape[a] for a in axes])
-    return dht(h, axes) / n
+def separable_dht(x):
+    """cas(2 pi k u/H) cas(2 pi l v/W), one axis at a time: NOT the 2D DHT."""
+    return dht_by_fft(dht_by_fft(x, (0,)), (1,))
 
 
 def circular_convolution_2d(x, y):
     """(x (*) y)[a, b] = sum_{i,j} x[i, j] y[(a-i) mod H, (b-j) mod W], by shifts."""
-    h, w = x.shape
     out = np.zeros_like(x)
-    for i in range(h):
-        for j in range(w):
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
             out += x[i, j] * np.roll(y, shift=(i, j), axis=(0, 1))
     return out
 
 
-def separable_dht(x):
-    """cas(2 pi k u/H) cas(2 pi l v/W) applied axis by axis: NOT the 2D DHT."""
-    return dht(dht(x, (0,)).T, (0,)).T
+def convolution_error(n, rng, product=H.convolve):
+    """``product(DHT x, DHT y)`` inverted, against the index-sum circular convolution."""
+    x, y = rng.standard_normal(n), rng.standard_normal(n)
+    return relerr(H.idht(product(H.dht(x), H.dht(y))), circular_convolution(x, y))
 
 
 def backward_error(n, rng, eps=1e-3):
-    """grad_x of L = <g, x (*) y> by the Hartley rule idht(Ye G_H - Yo G_H[-k])
-    against central finite differences of L (spatial index sum)."""
-    x, y, g = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
+    """grad_x of L = <g, corr(x, w)> through the Hartley domain,
+    DHT(correlate_adjoint_input(DHT(g)/N, W)), against central finite differences."""
+    x, w, g = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
     eye = np.eye(n)
-    loss = lambda xs: np.array([g @ circular_convolution(v, y) for v in xs])
+    loss = lambda xs: np.array([g @ circular_correlation(v, w) for v in xs])  # noqa: E731
     fd = (loss(x + eps * eye) - loss(x - eps * eye)) / (2 * eps)
-    return relerr(idht(hartley_correlate(dht(y), dht(g))), fd)
+    grad = H.dht(H.correlate_adjoint_input(H.dht(g) / n, H.dht(w)))
+    return relerr(grad, fd)
 
 
 @claim(11, "a real domain avoids complex numbers", paper="§1, §4", theory="§9c(ii)",
@@ -81,34 +63,33 @@ def backward_error(n, rng, eps=1e-3):
              "product); same cost as rfft; non-linearity unchanged")
 def check_hartley(ctx):
     rng = ctx.rng
-    sizes = (16, 17)
-    xs = {n: rng.standard_normal(n) for n in sizes}
-    ys = {n: rng.standard_normal(n) for n in sizes}
-    defn = max(relerr(dht(xs[n]), dht_definition(xs[n])) for n in sizes)
-    inverse = max(relerr(idht(dht(xs[n])), xs[n]) for n in sizes)
-    conv = max(relerr(idht(hartley_convolve(dht(xs[n]), dht(ys[n]))), circular_convolution(xs[n], ys[n]))
-               for n in sizes)
-    corr = max(relerr(idht(hartley_correlate(dht(ys[n]), dht(xs[n]))), circular_correlation(xs[n], ys[n]))
-               for n in sizes)
+    x16, x17 = rng.standard_normal(16), rng.standard_normal(17)
+    definition = max(relerr(H.dht(x, method=m), dht_definition(x))
+                     for x in (x16, x17) for m in ("matrix", "fft"))
+    fht = relerr(H.dht(x16, method="fht"), dht_definition(x16))
+    inverse = max(relerr(H.idht(H.dht(x)), x) for x in (x16, x17))
+    conv = max(convolution_error(n, rng) for n in (16, 17))
+    xs, ws = rng.standard_normal(17), rng.standard_normal(17)
+    corr = relerr(H.idht(H.correlate(H.dht(xs), H.dht(ws))), circular_correlation(xs, ws))
     x2, y2 = rng.standard_normal((6, 7)), rng.standard_normal((6, 7))
-    conv2 = relerr(idht(hartley_convolve(dht(x2, (0, 1)), dht(y2, (0, 1)), (0, 1)), (0, 1)),
-                   circular_convolution_2d(x2, y2))
-    wrong_product = relerr(idht(dht(xs[16]) * dht(ys[16])), circular_convolution(xs[16], ys[16]))
-    wrong_separable = relerr(idht(hartley_convolve(separable_dht(x2), separable_dht(y2), (0, 1)), (0, 1)),
-                             circular_convolution_2d(x2, y2))
+    want2 = circular_convolution_2d(x2, y2)
+    conv2 = relerr(H.idht(H.convolve(H.dht(x2, 2), H.dht(y2, 2), 2), 2), want2)
+    wrong_product = convolution_error(16, rng, product=lambda a, b: a * b)
+    wrong_separable = relerr(H.idht(H.convolve(separable_dht(x2), separable_dht(y2), 2), 2), want2)
     x32 = rng.standard_normal(1024)
-    fp32 = relerr(ffn.fft(tensor(x32).astype("complex64")).data.real
-                  - ffn.fft(tensor(x32).astype("complex64")).data.imag, dht(x32))
-    ctx.say(f"1D DHT conv theorem {conv:.3g}; 2D {conv2:.3g}; plain product {wrong_product:.3g}; "
-            f"separable cas*cas in 2D {wrong_separable:.3g}")
+    fp32 = relerr(H.dht(x32.astype(np.float32)), H.dht(x32))
+    ctx.say(f"DHT conv theorem: 1D {conv:.3g}, 2D {conv2:.3g}; as a plain product {wrong_product:.3g}; "
+            f"with the separable cas x cas transform in 2D {wrong_separable:.3g}")
     return [
-        Measure("DHT = Re X - Im X vs sum x cas(2 pi kn/N)", defn, 1e-13),
+        Measure("freqnet DHT (matrix, fft) vs sum x cas(2 pi kn/N)", definition, 1e-13),
+        Measure("freqnet fast Hartley transform (N = 16) vs definition", fht, 1e-13),
+        Measure("freqnet DHT = Re X - Im X of freqnet.fft", relerr(H.dht(x17), dht_by_fft(x17)), 1e-13),
         Measure("self-inverse: DHT(DHT x)/N = x", inverse, 1e-14),
-        Measure("conv: Xe Y_H + Xo Y_H[-k] vs index sum (N = 16, 17)", conv, 1e-13),
-        Measure("corr: Xe Y_H - Xo Y_H[-k] vs index sum", corr, 1e-13),
-        Measure("2D DHT conv theorem with (-k,-l), 6x7", conv2, 1e-13),
-        Measure("backward: grad_x by the Hartley rule vs finite differences", backward_error(12, rng), 1e-8),
-        Measure("fp32 DHT (N = 1024) vs fp64", fp32, 1e-6),
+        Measure("convolve: Xe Y_H + Xo Y_H[-k] vs index sum (N = 16, 17)", conv, 1e-13),
+        Measure("correlate: We X - Wo X[-k] vs index sum", corr, 1e-13),
+        Measure("2D true DHT conv theorem with (-k,-l), 6x7", conv2, 1e-13),
+        Measure("backward through the Hartley domain vs finite differences", backward_error(12, rng), 1e-8),
+        Measure("fp32 DHT (matrix method, N = 1024) vs fp64", fp32, 2e-6),
         Measure("WRONG: plain product X_H Y_H as the DHT of x (*) y", wrong_product, 0.1, "large"),
         Measure("WRONG: separable cas x cas transform in 2D", wrong_separable, 0.1, "large"),
     ]
