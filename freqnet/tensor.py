@@ -39,7 +39,8 @@ class Tensor:
             data = data.data
         if not backend.is_array(data):
             arr = backend.asarray(data, dtype=dtype)
-            if dtype is None and arr.dtype.name in _DEFAULT_FOR_PYTHON_DATA:
+            python_data = not isinstance(data, backend.numpy.generic)   # NumPy scalars keep theirs
+            if dtype is None and python_data and arr.dtype.name in _DEFAULT_FOR_PYTHON_DATA:
                 arr = arr.astype(_DEFAULT_FOR_PYTHON_DATA[arr.dtype.name])
             data = arr
         elif dtype is not None:
