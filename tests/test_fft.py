@@ -267,6 +267,8 @@ def test_irfft_gradient_needs_doubled_interior_bins(n):
     ffft.irfft(Ht, n=n).backward(grad=g)
     np.testing.assert_allclose(Ht.grad.numpy(), numeric, rtol=1e-7, atol=1e-7)
     assert Ht.grad.numpy()[0].imag == 0      # irfft ignores Im of the DC bin
+    if n % 2 == 0:
+        assert Ht.grad.numpy()[-1].imag == 0     # ... and of the Nyquist bin
 
 
 def test_fft_transform_counts_in_profiler():

@@ -17,7 +17,7 @@ from freqnet.gradcheck import GradcheckError
 def rand(shape, seed, kind="real", low=None, requires_grad=True):
     """A float64 / complex128 leaf; ``low`` shifts the real part to >= low."""
     rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
+    a = np.asarray(rng.standard_normal(shape))        # an array even for shape ()
     if low is not None:
         a = low + np.abs(a)
     if kind == "complex":
@@ -439,3 +439,23 @@ def test_gradcheck_rejects_single_precision_and_no_grad_inputs():
         fn.gradcheck(lambda t: t * t, fn.tensor(np.ones(3, np.float32), requires_grad=True))
     with pytest.raises(ValueError, match="requires_grad"):
         fn.gradcheck(lambda t: t * t, fn.tensor(np.ones(3)))
+
+
+# -- broadcasting, property-based ----------------------------------------------------
+
+from hypothesis import given, settings, strategies as st           # noqa: E402
+from hypothesis.extra.numpy import mutually_broadcastable_shapes   # noqa: E402
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       op=st.sampled_from(["add", "sub", "mul", "div", "where"]))
+def test_broadcasting_gradients_any_shapes(shapes, op):
+    sa, sb = shapes.input_shapes
+    a, b = rand(sa, 48, "complex"), rand(sb, 49, "complex", low=0.5)
+    cond = np.random.default_rng(50).random(shapes.result_shape) > 0.5
+    f = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+         "div": lambda x, y: x / y, "where": lambda x, y: fn.where(cond, x, y)}[op]
+    ref = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+           "where": lambda x, y: np.where(cond, x, y)}[op]
+    check(f, a, b, reference=ref)

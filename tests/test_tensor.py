@@ -28,6 +28,12 @@ def test_python_data_defaults_to_single_precision():
     assert fn.tensor([True, False]).dtype == np.bool_
 
 
+@pytest.mark.parametrize("scalar", [np.float64(1.5), np.complex128(1 + 2j), np.float32(2.0)])
+def test_numpy_scalars_keep_their_dtype(scalar):
+    t = fn.tensor(scalar)
+    assert t.dtype == scalar.dtype and t.shape == () and t.item() == scalar
+
+
 @pytest.mark.parametrize("dtype", ["float16", np.float16])
 def test_float16_is_rejected_with_a_clear_message(dtype):
     with pytest.raises(TypeError, match=r"float32, float64, complex64, complex128.*float16"):
