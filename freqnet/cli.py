@@ -119,6 +119,8 @@ def add_training_arguments(p, defaults=None):
     train.add_argument("--clip", type=_positive_float, default=d["clip"],
                        help="clip the global gradient norm to this value")
     train.add_argument("--seed", type=int, default=d["seed"])
+    train.add_argument("--validate", action="store_true", default=d["validate"],
+                       help="test after every epoch (val_loss/val_acc in the log and history)")
     train.add_argument("--checkpoint-dir", default=d["checkpoint_dir"],
                        help="write last.npz here after every epoch")
     train.add_argument("--resume", action="store_true",

@@ -20,7 +20,7 @@ DEFAULTS = {
     "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": 0, "conv": "spatial",
     "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
-    "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0,
+    "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0, "validate": False,
     "checkpoint_dir": None, "resume": False, "progress": None,
 }
 MODEL_KEYS = ("model", "activation", "nonlinearity", "pooling", "domain", "width", "depth",
@@ -67,16 +67,19 @@ def build_optimizer(config, model, steps_per_epoch):
 
 
 def count_transforms(model, loss_fn, x, y):
-    """Forward and inverse transforms of one training step (forward + backward).
-
-    The model's state (parameters, running statistics) is restored after.
-    """
+    """Transforms of one training step (forward + backward pass), from
+    :func:`freqnet.profile`: ``{"forward", "inverse", "inverse_activation",
+    "inverse_weight"}`` (activation: of data; weight: of a kernel or head
+    weight). The model's state (parameters, running statistics) is restored."""
     state = model.state_dict()
     with profiler.profile() as prof:
         loss_fn(model(x), y).backward()
     model.zero_grad()
     model.load_state_dict(state)
-    return prof.transform_count("forward"), prof.transform_count("inverse")
+    return {"forward": prof.transform_count("forward"),
+            "inverse": prof.transform_count("inverse"),
+            "inverse_activation": prof.transform_count("inverse", role="activation"),
+            "inverse_weight": prof.transform_count("inverse", role="weight")}
 
 
 def prepare(config):
@@ -103,16 +106,19 @@ def run(log=print, **overrides):
     model, opt, sched, train_loader, test_loader = prepare(config)
     saved = {k: v for k, v in config.items() if k not in ("progress", "resume")}
     history = fit(model, opt, train_loader, config["epochs"], loss_fn=cross_entropy,
-                  scheduler=sched, scheduler_interval="step", clip_grad_norm=config["clip"],
+                  val_loader=test_loader if config["validate"] else None, scheduler=sched, scheduler_interval="step", clip_grad_norm=config["clip"],
                   checkpoint_dir=config["checkpoint_dir"], resume=config["resume"],
                   config=saved, progress=config["progress"], log=log)
     train_seconds = time.perf_counter() - t0
     test = evaluate(model, test_loader, cross_entropy)
     x, y = next(iter(train_loader))
-    fwd, inv = count_transforms(model, cross_entropy, x, y)
+    counts = count_transforms(model, cross_entropy, x, y)
     return {"test_accuracy": test["accuracy"], "test_loss": test["loss"],
             "seconds": round(time.perf_counter() - t0, 2), "train_seconds": round(train_seconds, 2),
-            "inverse_transforms_per_step": inv, "forward_transforms_per_step": fwd,
+            "inverse_transforms_per_step": counts["inverse"],
+            "inverse_transforms_per_step_of_activations": counts["inverse_activation"],
+            "inverse_transforms_per_step_of_weights": counts["inverse_weight"],
+            "forward_transforms_per_step": counts["forward"],
             "epochs": config["epochs"], "train_samples": len(train_loader.dataset),
             "test_samples": test["count"], "parameters": parameter_count(model),
             "final_train_accuracy": history[-1]["accuracy"] if history else None,

@@ -1,0 +1,31 @@
+"""Shared plumbing of the demo scripts: options, one run, the JSON last line."""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from freqnet.cli import add_training_arguments, config_from_args  # noqa: E402
+from freqnet.experiment import run  # noqa: E402
+
+
+def parse(description, defaults, extra=None, argv=None):
+    """Parse the training options with this demo's ``defaults``."""
+    p = argparse.ArgumentParser(description=description)
+    add_training_arguments(p, defaults)
+    if extra:
+        extra(p)
+    return p.parse_args(argv)
+
+
+def train(args, **override):
+    """Run the configuration in ``args`` (plus ``override``); returns (result, model, history)."""
+    config = config_from_args(args)
+    config.update(override)
+    return run(log=lambda line: print(line, flush=True), **config)
+
+
+def report(result):
+    """Print the result as the LAST line of output (one JSON object)."""
+    print(json.dumps(result, sort_keys=True), flush=True)

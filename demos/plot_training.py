@@ -1,0 +1,97 @@
+"""Train on MNIST-1D and plot the training curves and the learned filters.
+
+Writes into OUT_DIR (created):
+  curves.png           training and test loss and accuracy per epoch
+  filters_spatial.png  the first conv layer's kernels (taps)
+  filters_spectra.png  their magnitude responses |W(k)| on the padded length
+
+    python demos/plot_training.py OUT_DIR [--epochs 10 ...]
+"""
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from _common import parse, report, train  # noqa: E402
+from freqnet import backend  # noqa: E402
+
+DEFAULTS = {"dataset": "mnist1d", "model": "cnn", "activation": "exact", "pooling": "avg",
+            "width": 32, "depth": 3, "kernel_size": 5, "pad": 8, "epochs": 10, "lr": 3e-3,
+            "validate": True}
+
+
+def _extra(p):
+    p.add_argument("out_dir", help="directory for the PNG files")
+
+
+def plot_curves(history, path):
+    epochs = [h["epoch"] for h in history]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(epochs, [h["loss"] for h in history], label="train")
+    ax_acc.plot(epochs, [h["accuracy"] for h in history], label="train")
+    if history and "val_loss" in history[0]:
+        ax_loss.plot(epochs, [h["val_loss"] for h in history], label="test")
+        ax_acc.plot(epochs, [h["val_accuracy"] for h in history], label="test")
+    for ax, name in ((ax_loss, "cross-entropy loss"), (ax_acc, "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def first_conv_kernels(model):
+    """(out, in, k) taps of the first spectral conv with spatial parameterisation."""
+    for name, p in model.named_parameters():
+        if name.endswith("weight") and p.ndim == 3 and not p.is_complex:
+            return p.numpy()
+    raise ValueError("the model has no 1D conv layer with spatial kernels to plot")
+
+
+def plot_filters(kernels, length, spatial_path, spectra_path, show=16):
+    np = backend.numpy
+    kernels = kernels[:show, 0]
+    cols = 4
+    rows = -(-len(kernels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.5 * cols, 1.8 * rows), squeeze=False)
+    for ax, k in zip(axes.flat, kernels):
+        ax.stem(np.arange(len(k)) - len(k) // 2, k)
+        ax.axhline(0, color="gray", lw=0.5)
+    fig.suptitle("first-layer kernels (taps, centred)")
+    fig.tight_layout()
+    fig.savefig(spatial_path, dpi=110)
+    plt.close(fig)
+    spectra = np.abs(np.fft.rfft(kernels, n=length, axis=-1))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    im = ax.imshow(spectra, aspect="auto", cmap="viridis")
+    ax.set_xlabel(f"frequency bin (of a length-{length} signal)")
+    ax.set_ylabel("filter")
+    fig.colorbar(im, label="|W(k)|")
+    ax.set_title("first-layer filters: magnitude responses")
+    fig.tight_layout()
+    fig.savefig(spectra_path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
+    args = parse(__doc__.splitlines()[0], DEFAULTS, _extra, argv)
+    out_dir = args.out_dir
+    del args.out_dir
+    os.makedirs(out_dir, exist_ok=True)
+    result, model, history = train(args)
+    files = {"curves": os.path.join(out_dir, "curves.png"),
+             "filters_spatial": os.path.join(out_dir, "filters_spatial.png"),
+             "filters_spectra": os.path.join(out_dir, "filters_spectra.png")}
+    plot_curves(history, files["curves"])
+    length = 40 + args.pad
+    plot_filters(first_conv_kernels(model), length, files["filters_spatial"], files["filters_spectra"])
+    result["files"] = files
+    report(result)
+
+
+if __name__ == "__main__":
+    main()

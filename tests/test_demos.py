@@ -1,0 +1,70 @@
+"""Each demo runs end to end with tiny settings and prints a JSON last line."""
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["--epochs", "1", "--limit", "128", "--width", "4", "--no-progress"]
+REQUIRED = ("test_accuracy", "seconds", "inverse_transforms_per_step")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    return {**os.environ, "FREQNET_CACHE": str(cache), "MPLBACKEND": "Agg"}
+
+
+def run_demo(name, args, env):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "demos", name), *map(str, args)],
+                         capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in REQUIRED:
+        assert key in result, key
+    assert 0 <= result["test_accuracy"] <= 1 and result["seconds"] > 0
+    return result, out.stdout
+
+
+def test_train_mnist1d(env):
+    result, out = run_demo("train_mnist1d.py", TINY, env)
+    assert "epoch 1/1" in out and result["inverse_transforms_per_step"] > 0
+    assert result["train_samples"] == 128 and result["config"]["dataset"] == "mnist1d"
+
+
+def test_train_pure_spectral_has_no_inverse_transforms(env):
+    result, out = run_demo("train_pure_spectral.py", TINY, env)
+    assert result["inverse_transforms_per_step"] == 0
+    assert result["exact_model"]["inverse_transforms_per_step"] > 0
+
+
+def _idx(array):
+    import struct
+    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def test_train_mnist_from_a_test_split(env, tmp_path):
+    rng = np.random.default_rng(0)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(
+        gzip.compress(_idx(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8))))
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(_idx(rng.integers(0, 10, 40, dtype=np.uint8)))
+    result, _ = run_demo("train_mnist.py", ["--data-dir", tmp_path, "--train-from-test-split", 30,
+                                            "--epochs", 1, "--width", 2, "--no-progress"], env)
+    assert result["train_samples"] == 30 and result["test_samples"] == 10
+
+
+def test_train_mnist_without_data_dir_fails_clearly(env):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "demos", "train_mnist.py")],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode != 0 and "--data-dir" in out.stderr
+
+
+def test_plot_training_writes_pngs(env, tmp_path):
+    result, _ = run_demo("plot_training.py", [tmp_path / "plots", *TINY], env)
+    for name in ("curves.png", "filters_spatial.png", "filters_spectra.png"):
+        path = tmp_path / "plots" / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
