@@ -131,11 +131,12 @@ def _tables(h, w):
     neg_u = (-np.arange(h)) % h
     self_conj = [0] + ([w // 2] if w % 2 == 0 else [])
     mirror_cols = w - np.arange(wh, w)                 # source column for v > W/2
-    rows = np.arange(h)[None, :, None]                                  # (1, u, 1)
-    shift_v = (np.arange(wh)[None, None, :] - np.arange(w)[:, None, None]) % w  # (mv, 1, kv)
+    # flat (u, v) index of B[u, (kv - mv) mod W], laid out (mv, u, kv)
+    shift_v = (np.arange(h)[None, :, None] * w
+               + (np.arange(wh)[None, None, :] - np.arange(w)[:, None, None]) % w)
     mu = np.arange(h)[None, :]                                          # (1, mu)
     shift_u = mu * h + (np.arange(h)[:, None] - mu) % h    # (ku, mu) -> flat (mu, (ku-mu)%H)
-    return neg_u, np.array(self_conj), mirror_cols, (rows, shift_v), shift_u
+    return neg_u, np.array(self_conj), mirror_cols, shift_v, shift_u
 
 
 def _as_grid(x_half, spatial_shape):
@@ -186,10 +187,10 @@ class _Convolver:
         self.out_shape = b_half.shape
         b_full = hermitian_extend(b_half, spatial_shape)
         m, h, w = b_full.shape
-        _, _, _, (rows, shift_v), shift_u = _tables(h, w)
+        _, _, _, shift_v, shift_u = _tables(h, w)
         wh = w // 2 + 1
-        # b_matrix[mv, (u, kv)] = B[u, (kv - mv) mod W], contiguous (M, W, H*Wh)
-        shifted = b_full[:, self.xp.asarray(rows), self.xp.asarray(shift_v)]
+        # b_matrix[mv, (u, kv)] = B[u, (kv - mv) mod W], C-contiguous (M, W, H*Wh) for BLAS
+        shifted = self.xp.take(b_full.reshape(m, h * w), self.xp.asarray(shift_v), axis=1)
         self.b_matrix = shifted.reshape(m, w, h * wh)
         self.shift_u = self.xp.asarray(shift_u)
         self.h, self.wh = h, wh
@@ -198,7 +199,7 @@ class _Convolver:
         a_full = hermitian_extend(a_half, self.spatial_shape)
         m, h, wh = a_full.shape[0], self.h, self.wh
         p = self.xp.matmul(a_full, self.b_matrix)                  # (M, mu, H*Wh)
-        p = p.reshape(m, h * h, wh)[:, self.shift_u]               # (M, ku, mu, Wh)
+        p = self.xp.take(p.reshape(m, h * h, wh), self.shift_u, axis=1)   # (M, ku, mu, Wh)
         return p.sum(axis=2).reshape(self.out_shape)
 
 

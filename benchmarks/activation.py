@@ -1,0 +1,90 @@
+"""Cost of activations on spectra: polynomial by spectral self-convolution
+(THEORY.md §5, no transform) against the exact FFT round trip
+(irfft2 -> pointwise -> rfft2), forward and forward+backward, same run.
+
+    python3 benchmarks/activation.py [--quick]
+
+Prints a table (ms per call, best of repeats, and the poly/exact ratio)
+and writes benchmarks/results/activation.json.
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import freqnet  # noqa: E402
+from freqnet import nn  # noqa: E402
+from freqnet.tensor import Tensor  # noqa: E402
+
+
+def _best_ms(fn, repeats):
+    fn()                                            # warm-up (plans, caches)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * min(times)           # best of: the machine is shared
+
+
+def _case(batch, channels, size, dtype, repeats):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, channels, size, size)).astype(dtype)
+    spectrum = np.fft.rfft2(x).astype(np.result_type(dtype, np.complex64))
+    layers = {
+        "exact": nn.ReLU(mode="exact"),
+        "poly2": nn.ReLU(mode="poly", degree=2, r=4.0),
+        "poly4": nn.ReLU(mode="poly", degree=4, r=4.0),
+    }
+    row = {"batch": batch, "channels": channels, "size": size, "dtype": dtype}
+    for name, layer in layers.items():
+        def forward(layer=layer):
+            with freqnet.no_grad():
+                layer(Tensor(spectrum).as_spectrum("fourier", (size, size)))
+
+        def train_step(layer=layer):
+            X = Tensor(spectrum, requires_grad=True).as_spectrum("fourier", (size, size))
+            layer(X).backward(Tensor(spectrum))
+
+        row[f"{name}_fwd_ms"] = _best_ms(forward, repeats)
+        row[f"{name}_fwd_bwd_ms"] = _best_ms(train_step, repeats)
+    for name in ("poly2", "poly4"):
+        row[f"{name}_over_exact_fwd"] = row[f"{name}_fwd_ms"] / row["exact_fwd_ms"]
+        row[f"{name}_over_exact_fwd_bwd"] = row[f"{name}_fwd_bwd_ms"] / row["exact_fwd_bwd_ms"]
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "results", "activation.json"))
+    args = parser.parse_args()
+    sizes = [8, 16] if args.quick else [8, 16, 32]
+    repeats = 3 if args.quick else 5
+    rows = [_case(8, 16, size, "float32", repeats) for size in sizes]
+    header = (f"{'B x C x HxW':<16} {'exact f':>8} {'poly2 f':>8} {'poly4 f':>8} "
+              f"{'exact fb':>9} {'poly2 fb':>9} {'poly4 fb':>9} {'p2/ex fb':>9} {'p4/ex fb':>9}")
+    print("ReLU on rfft2 spectra, float32, ms per call (best of repeats); f = forward, "
+          "fb = forward+backward")
+    print(header)
+    for r in rows:
+        print(f"{r['batch']}x{r['channels']}x{r['size']}x{r['size']:<8} "
+              f"{r['exact_fwd_ms']:>8.2f} {r['poly2_fwd_ms']:>8.2f} {r['poly4_fwd_ms']:>8.2f} "
+              f"{r['exact_fwd_bwd_ms']:>9.2f} {r['poly2_fwd_bwd_ms']:>9.2f} "
+              f"{r['poly4_fwd_bwd_ms']:>9.2f} {r['poly2_over_exact_fwd_bwd']:>8.1f}x "
+              f"{r['poly4_over_exact_fwd_bwd']:>8.1f}x")
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"machine": platform.platform(), "cpus": os.cpu_count(),
+                   "backend": freqnet.backend.name, "rows": rows}, f, indent=2)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
