@@ -51,13 +51,14 @@ class Div(Function):
     def forward(self, a, b):
         broadcast_shape("divide", a, b)
         y = a / b
-        self.save(a, b, y)
+        self.save(b, y)                  # backward needs only a's shape
+        self.shape_a = shape_of(a)
         return y
 
     def backward(self, g):
-        a, b, y = self.saved
+        b, y = self.saved
         gb_ = g / _conj(b)
-        ga = unbroadcast(gb_, shape_of(a)) if self.needs(0) else None
+        ga = unbroadcast(gb_, self.shape_a) if self.needs(0) else None
         gb = unbroadcast(-gb_ * _conj(y), shape_of(b)) if self.needs(1) else None
         return ga, gb
 
