@@ -270,6 +270,25 @@ def test_graph_keeps_a_constant_input_only_if_backward_needs_it():
     np.testing.assert_array_equal(w.grad.numpy(), 2 * np.ones(1000))
 
 
+@pytest.mark.parametrize("op,needed", [
+    (lambda c, w: c / w, False),            # div's backward needs w and the output only
+    (lambda c, w: w / c, True),
+    (lambda c, w: c * w, True),
+    (lambda c, w: c - w, False),
+    (lambda c, w: fn.exp(c + w), False),
+    (lambda c, w: fn.fft.irfft(fn.fft.rfft(c + w) * 2.0), False),
+])
+def test_saved_arrays_are_the_ones_backward_uses(op, needed):
+    w = leaf(np.full(8, 2.0))
+    c = fn.tensor(np.full(8, 3.0))          # a constant input
+    ref = weakref.ref(c.data)
+    y = op(c, w).sum()
+    del c
+    assert (ref() is not None) == needed
+    y.backward()
+    assert w.grad is not None and ref() is None
+
+
 def _live_tensors():
     gc.collect()
     return sum(1 for o in gc.get_objects() if isinstance(o, Tensor))
