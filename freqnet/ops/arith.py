@@ -77,7 +77,7 @@ class Power(Function):
     def forward(self, a, b):
         broadcast_shape("power", a, b)
         y = a ** b
-        self.save(a, b, y)
+        self.save(a, b, y if backend.is_array(b) else None)   # y only for a tensor exponent
         return y
 
     def backward(self, g):
