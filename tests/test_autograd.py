@@ -277,7 +277,7 @@ def test_graph_keeps_a_constant_input_only_if_backward_needs_it():
     (lambda c, w: c - w, False),
     (lambda c, w: fn.exp(c + w), False),
     (lambda c, w: fn.fft.irfft(fn.fft.rfft(c + w) * 2.0), False),
-])
+], ids=["c/w", "w/c", "c*w", "c-w", "exp", "rfft-irfft"])
 def test_saved_arrays_are_the_ones_backward_uses(op, needed):
     w = leaf(np.full(8, 2.0))
     c = fn.tensor(np.full(8, 3.0))          # a constant input
@@ -287,6 +287,19 @@ def test_saved_arrays_are_the_ones_backward_uses(op, needed):
     assert (ref() is not None) == needed
     y.backward()
     assert w.grad is not None and ref() is None
+
+
+@pytest.mark.parametrize("tensor_exponent", [False, True])
+def test_power_keeps_its_output_only_for_a_tensor_exponent(tensor_exponent):
+    w = leaf(np.full(8, 2.0))
+    e = leaf(np.full(8, 3.0)) if tensor_exponent else 3
+    h = w ** e
+    ref = weakref.ref(h.data)
+    y = h.sum()
+    del h
+    assert (ref() is not None) == tensor_exponent
+    y.backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.full(8, 12.0))
 
 
 def _live_tensors():
