@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import freqnet
+import freqnet.optim
 from freqnet import backend
 from freqnet.ops import hartley as hops
 from freqnet.spectral import hartley
@@ -185,3 +186,257 @@ def test_hartley_domain_round_trip_and_errors():
         freqnet.nn.ToSpatial(domain="fourier")(h)
     with pytest.raises(ValueError, match="must have trailing shape"):
         freqnet.nn.ToSpatial()(freqnet.tensor(np.zeros((1, 1, 5, 4))).as_spectrum("hartley", (5, 6)))
+
+
+# ---------------------------------------------------------------- layers, domain="hartley"
+nn = freqnet.nn
+
+
+def to_h(x, ndim=2):
+    return nn.ToSpectrum(domain="hartley", ndim=ndim)(freqnet.tensor(x))
+
+
+def to_f(x, ndim=2):
+    return nn.ToSpectrum(domain="fourier", ndim=ndim)(freqnet.tensor(x))
+
+
+def space(spec):
+    return nn.ToSpatial(ndim=len(spec.spatial_shape))(spec).numpy()
+
+
+def placed_correlation(x, w, bias):
+    """Circular CNN correlation with taps at offsets i - k//2 (plain loops over taps)."""
+    kh, kw = w.shape[-2:]
+    y = np.zeros((x.shape[0], w.shape[0]) + x.shape[2:])
+    for i in range(kh):
+        for j in range(kw):
+            shifted = np.roll(x, (-(i - kh // 2), -(j - kw // 2)), axis=(-2, -1))
+            y += np.einsum("bchw,oc->bohw", shifted, w[:, :, i, j])
+    return y + bias[None, :, None, None]
+
+
+def copy_params(src, dst):
+    for (_, a), (_, b) in zip(src.named_parameters(), dst.named_parameters()):
+        b.data[...] = a.data
+
+
+@pytest.mark.parametrize("b,ci,co,shape,k", [(2, 3, 4, (8, 8), 3), (3, 1, 2, (7, 5), 3),
+                                             (2, 2, 3, (6, 9), 2), (2, 4, 1, (5, 5), 5)])
+def test_spectral_conv2d_hartley_equals_fourier_twin_and_space(b, ci, co, shape, k):
+    rng = np.random.default_rng(sum(shape) + k)
+    x = rng.standard_normal((b, ci) + shape).astype(np.float32)
+    conv_h = nn.SpectralConv2d(ci, co, k, domain="hartley")
+    conv_f = nn.SpectralConv2d(ci, co, k)
+    copy_params(conv_h, conv_f)
+    yh = conv_h(to_h(x))
+    assert yh.domain == "hartley" and yh.dtype == np.float32 and yh.shape == (b, co) + shape
+    ref = placed_correlation(x.astype(float), conv_h.weight.numpy().astype(float),
+                             conv_h.bias.numpy().astype(float))
+    assert rel(space(yh), ref) < 1e-5
+    assert rel(space(yh), space(conv_f(to_f(x)))) < 1e-5
+    assert rel(yh.numpy(), dht_of(ref)) < 1e-5
+
+
+def test_spectral_conv1d_hartley_and_full_size_spectral_weights():
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((3, 2, 9))
+    conv = nn.SpectralConv1d(2, 3, 3, domain="hartley", dtype="float64")
+    w, bias = conv.weight.numpy(), conv.bias.numpy()
+    ref = sum(np.einsum("bcl,oc->bol", np.roll(x, -(i - 1), axis=-1), w[:, :, i]) for i in range(3))
+    assert rel(space(conv(to_h(x, 1))), ref + bias[None, :, None]) < 1e-12
+    # spectral parameterization: the weight is the DHT of a full-size kernel
+    full = nn.SpectralConv2d(2, 3, None, parameterization="spectral", spatial_shape=(5, 6),
+                             domain="hartley", dtype="float64")
+    kernel = rng.standard_normal((3, 2, 5, 6))
+    full.weight.data[...] = dht_of(kernel)
+    x2 = rng.standard_normal((2, 2, 5, 6))
+    ref2 = np.stack([np.stack([sum(circular_correlate_loop(x2[i, c], kernel[o, c]) for c in range(2))
+                               for o in range(3)]) for i in range(2)])
+    ref2 += full.bias.numpy()[None, :, None, None]
+    assert rel(space(full(to_h(x2))), ref2) < 1e-12
+    with pytest.raises(ValueError, match="no modes= truncation"):
+        nn.SpectralConv2d(2, 3, None, parameterization="spectral", modes=2, domain="hartley")
+
+
+def test_pools_batchnorm_and_linear_head_equal_space_and_fourier():
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((4, 3, 8, 6)).astype(np.float32)
+    xd = x.astype(float)
+    # average pooling
+    pooled = nn.AvgPool2d(2, domain="hartley")(to_h(x))
+    assert pooled.domain == "hartley" and pooled.spatial_shape == (4, 3)
+    assert rel(space(pooled), xd.reshape(4, 3, 4, 2, 3, 2).mean(axis=(3, 5))) < 1e-5
+    assert rel(space(pooled), space(nn.AvgPool2d(2)(to_f(x)))) < 1e-5
+    p1 = nn.AvgPool1d(3, domain="hartley")(to_h(x[:, :, 0], 1))
+    assert rel(space(p1), xd[:, :, 0].reshape(4, 3, 2, 3).mean(axis=-1)) < 1e-5
+    # global average pooling
+    gap = nn.GlobalAvgPool(domain="hartley")(to_h(x))
+    assert gap.domain is None and rel(gap.numpy(), xd.mean(axis=(2, 3))) < 1e-5
+    # batch norm, training then eval
+    bn_h, bn_f = nn.BatchNorm2d(3, domain="hartley"), nn.BatchNorm2d(3)
+    for bn in (bn_h, bn_f):
+        bn.weight.data[...] = [0.5, 1.5, -1.0]
+        bn.bias.data[...] = [0.1, -0.2, 0.3]
+    mean, var = xd.mean(axis=(0, 2, 3)), xd.var(axis=(0, 2, 3))
+    ref = (xd - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5)
+    ref = ref * np.array([0.5, 1.5, -1.0])[:, None, None] + np.array([0.1, -0.2, 0.3])[:, None, None]
+    yh = bn_h(to_h(x))
+    assert rel(space(yh), ref) < 1e-5 and rel(space(yh), space(bn_f(to_f(x)))) < 1e-5
+    n = xd.size / 3
+    assert rel(bn_h.running_var, 0.9 + 0.1 * var * n / (n - 1)) < 1e-5
+    bn_h.eval()
+    bn_f.eval()
+    assert rel(space(bn_h(to_h(x))), space(bn_f(to_f(x)))) < 1e-5
+    # linear head on the spectrum = Linear on the flattened map
+    for parameterization in ("spatial", "spectral"):
+        head = nn.SpectralLinear(3, (8, 6), 5, parameterization=parameterization, domain="hartley")
+        a = rng.uniform(-0.1, 0.1, (5, 3 * 48))
+        if parameterization == "spatial":
+            head.weight.data[...] = a
+        else:
+            head.weight.data[...] = dht_of(a.reshape(5, 3, 8, 6)) / 48
+        out = head(to_h(x))
+        assert out.dtype == np.float32
+        assert rel(out.numpy(), xd.reshape(4, -1) @ a.T + head.bias.numpy()) < 1e-5
+
+
+@pytest.mark.parametrize("name,fn", [("ReLU", lambda v: np.maximum(v, 0)),
+                                     ("Sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+                                     ("Tanh", np.tanh)])
+def test_activations_exact_and_poly(name, fn):
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((2, 3, 5, 6)).astype(np.float32)
+    exact = getattr(nn, name)(domain="hartley")(to_h(x))
+    assert exact.domain == "hartley" and rel(space(exact), fn(x.astype(float))) < 1e-5
+    poly_h = getattr(nn, name)(mode="poly", domain="hartley")(to_h(x))
+    poly_f = getattr(nn, name)(mode="poly")(to_f(x))
+    assert rel(space(poly_h), space(poly_f)) < 1e-5
+    # independent: r = max_b,c (1/N) sum |FFT x|, then the fixed polynomial in space
+    from freqnet.spectral.polynomial import least_squares_fit
+    r = (np.abs(np.fft.fft2(x.astype(float))).sum(axis=(2, 3)) / 30).max()
+    a = least_squares_fit(name.lower(), r, poly_h_degree(name))
+    ref = sum(c * x.astype(float) ** j for j, c in enumerate(a))
+    assert rel(space(poly_h), ref) < 1e-5
+
+
+def poly_h_degree(name):
+    return getattr(nn, name)(mode="poly").degree
+
+
+def test_spectral_native_activations_on_real_coefficients():
+    h = to_h(np.random.default_rng(23).standard_normal((2, 3, 4, 5)))
+    assert np.array_equal(nn.CReLU(domain="hartley")(h).numpy(), np.maximum(h.numpy(), 0))
+    m = nn.ModReLU(3, domain="hartley", dtype="float64")
+    m.bias.data[...] = -0.5
+    v = h.numpy()
+    assert rel(m(h).numpy(), np.sign(v) * np.maximum(np.abs(v) - 0.5, 0)) < 1e-12
+
+
+def test_hartley_layers_gradcheck():
+    rng = np.random.default_rng(24)
+
+    def spectrum(*shape):
+        t = freqnet.tensor(dht_of(rng.standard_normal(shape)), requires_grad=True)
+        return t
+
+    x = spectrum(2, 2, 4, 5)
+    conv = nn.SpectralConv2d(2, 2, 3, domain="hartley", dtype="float64")
+    tagged = lambda t, s=(4, 5): t.as_spectrum("hartley", s)       # noqa: E731
+    freqnet.gradcheck(lambda x, w, b: freqnet.nn.conv.spectral_conv(tagged(x * 1.0), w, b),
+                      (x, conv.weight, conv.bias))
+    bn = nn.BatchNorm2d(2, domain="hartley", dtype="float64")
+    freqnet.gradcheck(lambda x, w, b: (bn.train(), freqnet.nn.normalization.batch_norm(
+        tagged(x * 1.0), None, None, w, b, True))[1], (x, bn.weight, bn.bias))
+    head = nn.SpectralLinear(2, (4, 5), 3, domain="hartley", dtype="float64")
+    freqnet.gradcheck(lambda x, a, b: freqnet.nn.linear.spectral_linear(tagged(x * 1.0), a, b),
+                      (x, head.weight, head.bias))
+    relu = nn.ReLU(mode="poly", r=2.0, degree=4, domain="hartley")
+    freqnet.gradcheck(lambda x: relu(tagged(x * 1.0)), (x,))
+    pool = nn.AvgPool2d(2, domain="hartley")
+    x2 = spectrum(1, 2, 4, 6)
+    freqnet.gradcheck(lambda x: pool(tagged(x * 1.0, (4, 6))), (x2,))
+
+
+def test_poly_activation_gradient_equals_the_spatial_rule():
+    rng = np.random.default_rng(25)
+    x = rng.standard_normal((2, 2, 5, 4))
+    h = to_h(x)
+    h.requires_grad = True
+    g = rng.standard_normal((2, 2, 5, 4))
+    act = nn.Tanh(mode="poly", r=2.5, domain="hartley")
+    (act(h) * freqnet.tensor(dht_of(g))).sum().backward()
+    from freqnet.spectral.polynomial import least_squares_fit
+    a = least_squares_fit("tanh", 2.5, 3)
+    dp = sum(j * c * x ** (j - 1) for j, c in enumerate(a) if j)
+    # L = sum_k DHT(p(x))_k DHT(g)_k = N sum_n p(x) g  ->  dL/dX = DHT(p'(x) N g) / N = DHT(p'(x) g)
+    assert rel(h.grad.numpy(), dht_of(dp * g)) < 1e-12
+
+
+def test_a_hartley_training_step_creates_no_complex_tensor(monkeypatch):
+    """Forward, backward and an SGD step of a small all-Hartley CNN (conv, BN,
+    poly ReLU, avg pool, conv, exact tanh, linear head + GAP/dense, cross
+    entropy): every Tensor made, every array saved for backward and every
+    gradient passed between ops is real, and no FFT runs at all."""
+    from freqnet.autograd import Function
+    from freqnet.tensor import Tensor
+
+    rng = np.random.default_rng(26)
+    model = nn.Sequential(
+        nn.SpectralConv2d(1, 4, 3, bias=False, domain="hartley"),   # BN follows
+        nn.BatchNorm2d(4, domain="hartley"),
+        nn.ReLU(mode="poly", domain="hartley"),
+        nn.AvgPool2d(2, domain="hartley"),
+        nn.SpectralConv2d(4, 4, 3, domain="hartley"),
+        nn.Tanh(domain="hartley"),                       # exact: DHT round trip
+    )
+    head = nn.SpectralLinear(4, (4, 4), 3, domain="hartley")
+    dense = nn.Linear(4, 3)
+    params = list(model.parameters()) + list(head.parameters()) + list(dense.parameters())
+    optimizer = freqnet.optim.SGD(params, lr=0.1)
+    x = rng.standard_normal((5, 1, 8, 8)).astype(np.float32)
+    y = freqnet.tensor(rng.integers(0, 3, 5))
+    before = [p.numpy().copy() for p in params]
+
+    made, saved, grads = [], [], []
+    original_make, original_init, original_save = Tensor._make.__func__, Tensor.__init__, Function.save
+    original_conform = freqnet.autograd.conform_grad
+
+    def conform(grad, like):          # every gradient a backward rule returns passes here
+        grads.append(grad.dtype)
+        return original_conform(grad, like)
+
+    def make(cls, data, requires_grad):
+        made.append(data.dtype)
+        return original_make(cls, data, requires_grad)
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        made.append(self.data.dtype)
+
+    def save(self, *arrays):
+        saved.extend(a.dtype for a in arrays if hasattr(a, "dtype"))
+        original_save(self, *arrays)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an FFT ran inside a Hartley-domain training step")
+
+    monkeypatch.setattr(Tensor, "_make", classmethod(make))
+    monkeypatch.setattr(Tensor, "__init__", init)
+    monkeypatch.setattr(Function, "save", save)
+    monkeypatch.setattr(freqnet.autograd, "conform_grad", conform)
+    for name in ("fftn", "ifftn", "rfftn", "irfftn"):
+        monkeypatch.setattr(backend, name, refuse)
+
+    h = model(nn.ToSpectrum(domain="hartley")(freqnet.tensor(x)))
+    logits = head(h) + dense(nn.GlobalAvgPool(domain="hartley")(h))
+    loss = freqnet.nn.CrossEntropyLoss()(logits, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    monkeypatch.undo()
+
+    assert len(made) > 20 and len(saved) > 10 and len(grads) > 20
+    for kind, dtypes in (("tensor", made), ("saved array", saved), ("gradient", grads)):
+        assert all(dt.kind != "c" for dt in dtypes), (kind, sorted({dt.name for dt in dtypes}))
+    assert all(p.grad is not None and p.grad.dtype.kind == "f" for p in params)
+    assert all(not np.array_equal(b, p.numpy()) for b, p in zip(before, params))

@@ -27,7 +27,12 @@ def _fourier_weights(spatial_shape, xp, dtype):
     return d.reshape((1,) * (len(spatial_shape) - 1) + (-1,))
 
 
-_PARSEVAL = {"fourier": _fourier_weights}
+def _hartley_weights(spatial_shape, xp, dtype):
+    """1 on every bin: sum_n x[n]^2 = (1/N) sum_k H_k^2 (real, full-size spectra)."""
+    return xp.ones((1,) * len(spatial_shape), dtype=dtype)
+
+
+_PARSEVAL = {"fourier": _fourier_weights, "hartley": _hartley_weights}
 
 
 def parseval_weights(domain, spatial_shape, xp, dtype, layer="parseval_weights"):

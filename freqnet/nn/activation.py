@@ -25,7 +25,8 @@ entry there. Exact mode works in every registered domain.
 """
 from .. import backend, ops
 from ..autograd import Function
-from ..spectral import polynomial
+from ..ops import hartley as hops
+from ..spectral import hartley, polynomial
 from ._branch import domain_branch, spectrum_ndim
 from .module import Module, Parameter
 from .spectrum import get_domain, tag
@@ -120,8 +121,31 @@ class FourierActivationMaths:
         return ModReLUFunction()(x, bias)
 
 
+class HartleyActivationMaths:
+    """The Hartley-domain (real, full-size spectrum) implementations, all real.
+
+    The bound (1/N) sum_k sqrt(He^2 + Ho^2) equals the Fourier one (|X_k|), so
+    a poly activation picks the same polynomial as its Fourier twin. On real
+    coefficients CReLU is ReLU of each coefficient and ModReLU shrinks each
+    coefficient's modulus keeping its sign; like their Fourier versions they
+    are spectral-native, with no spatial twin.
+    """
+
+    def bound(self, x):
+        return float(hartley.spectral_bound(x.data, len(x.spatial_shape)).max())
+
+    def polynomial(self, x, coefficients):
+        return hops.HartleyPolynomial()(x, tuple(float(a) for a in coefficients), x.spatial_shape)
+
+    def crelu(self, x):
+        return ops.relu(x)
+
+    def modrelu(self, x, bias):
+        return ModReLUFunction()(x, bias)
+
+
 #: domain name -> its activation maths; a new domain adds an entry here.
-BRANCHES = {"fourier": FourierActivationMaths()}
+BRANCHES = {"fourier": FourierActivationMaths(), "hartley": HartleyActivationMaths()}
 
 
 # -- functional forms -------------------------------------------------------------------

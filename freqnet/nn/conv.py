@@ -33,6 +33,7 @@ mixing is one batched matmul with frequency as the batch axis (DESIGN.md §7).
   Plain SGD on spectral weights is SGD on the spatial kernel preconditioned
   by N/d per bin (THEORY.md §7).
 """
+from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier
 from . import init
@@ -71,8 +72,26 @@ def _conv_fourier(x, weight, bias, parameterization, modes, layer):
     return tag(sops.ScatterModes()(y, s, modes), "fourier", s)
 
 
+def _conv_hartley(x, weight, bias, parameterization, modes, layer):
+    """Z = We X - Wo X^- on real Hartley spectra (THEORY.md §9(c)(ii)); the
+    spatial kernel is placed as in the Fourier branch, so both domains give
+    the same circular correlation. Spectral weights are the real DHT of a
+    full-size kernel (every real array is one: no projection needed)."""
+    s = x.spatial_shape
+    if parameterization == "spatial":
+        fourier.check_kernel_fits(weight.shape[2:], s, layer)
+        w_hat = hops.HartleyKernelSpectrum()(weight, s)
+    else:
+        if tuple(weight.shape[2:]) != tuple(s):
+            raise ValueError(
+                f"{layer}: full-size Hartley weights over {tuple(weight.shape[2:])} frequencies "
+                f"do not fit the input, whose spectrum is {tuple(s)}")
+        w_hat = weight
+    return tag(hops.HartleyMix()(x, w_hat, bias, _prod(s)), "hartley", s)
+
+
 #: domain -> implementation of the convolution on that domain's spectra
-CONV_IMPLEMENTATIONS = {"fourier": _conv_fourier}
+CONV_IMPLEMENTATIONS = {"fourier": _conv_fourier, "hartley": _conv_hartley}
 
 
 def _check_channels(x, in_channels, layer):
@@ -110,8 +129,18 @@ def _spectral_weight_fourier(out_channels, in_channels, ndim, modes, spatial_sha
     return init.uniform((out_channels, in_channels) + freq, bound, init.complex_dtype(dtype))
 
 
+def _spectral_weight_hartley(out_channels, in_channels, ndim, modes, spatial_shape, dtype):
+    """Real full-size weights U(-b, b), b = 1/sqrt(in): E W^2 = 1/(3 in), as the
+    Fourier init's E|W|^2 (W_H = Re W - Im W)."""
+    if modes is not None:
+        raise ValueError("domain='hartley' has no modes= truncation; give spatial_shape= "
+                         "(full-size Hartley weights)")
+    bound = 1.0 / float(in_channels) ** 0.5
+    return init.uniform((out_channels, in_channels) + tuple(spatial_shape), bound, dtype)
+
+
 #: domain -> initial spectral-parameterization weight
-SPECTRAL_INIT = {"fourier": _spectral_weight_fourier}
+SPECTRAL_INIT = {"fourier": _spectral_weight_fourier, "hartley": _spectral_weight_hartley}
 
 
 class _SpectralConvNd(Module):

@@ -25,8 +25,9 @@ Weight storage (``parameterization``):
 """
 from .. import backend
 from ..ops import reshape, matmul, transpose
+from ..ops import hartley as hops
 from ..ops import spectral as sops
-from ..spectral import fourier
+from ..spectral import fourier, hartley
 from . import init
 from ._branch import domain_branch
 from .module import Module, Parameter
@@ -107,8 +108,21 @@ def _readout_fourier(x, weight, bias, parameterization, layer):
     return sops.SpectralReadout()(x, v, bias)
 
 
+def _readout_hartley(x, weight, bias, parameterization, layer):
+    """out = sum V X + b with V = DHT(A)/N, real (Parseval for the DHT)."""
+    if parameterization == "spatial":
+        v = hops.HartleyParsevalDual()(weight, x.shape[1], x.spatial_shape)
+    else:
+        want = (weight.shape[0],) + tuple(x.shape[1:])
+        if tuple(weight.shape) != want:
+            raise ValueError(f"{layer}: spectral weights of shape {tuple(weight.shape)} do not "
+                             f"fit a spectrum of shape {x.shape}; expected {want}")
+        v = weight
+    return hops.HartleyReadout()(x, v, bias)
+
+
 #: domain -> implementation of the spectral readout
-READOUT_IMPLEMENTATIONS = {"fourier": _readout_fourier}
+READOUT_IMPLEMENTATIONS = {"fourier": _readout_fourier, "hartley": _readout_hartley}
 
 
 def spectral_linear(x, weight, bias=None, parameterization="spatial", ndim=2,
@@ -136,8 +150,14 @@ def _spectral_weight_fourier(weight_2d, channels, spatial_shape):
     return backend.rfftn(a, axes=axes).conj() * fourier.parseval_weights(spatial_shape, xp, a.dtype)
 
 
+def _spectral_weight_hartley(weight_2d, channels, spatial_shape):
+    """V = DHT(A) / N of an initial spatial weight (plain arrays, real)."""
+    a = weight_2d.reshape((weight_2d.shape[0], channels) + tuple(spatial_shape))
+    return hartley.dht(a, len(spatial_shape)) / a.dtype.type(_prod(spatial_shape))
+
+
 #: domain -> initial spectral weights from an initial spatial weight
-SPECTRAL_INIT = {"fourier": _spectral_weight_fourier}
+SPECTRAL_INIT = {"fourier": _spectral_weight_fourier, "hartley": _spectral_weight_hartley}
 
 
 class SpectralLinear(Module):

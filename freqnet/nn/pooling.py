@@ -12,6 +12,7 @@
 * ``GlobalAvgPool``: DC bin / N, a real (B, C) tensor.
 Outputs are spectra tagged with the new spatial shape (GAP: a plain tensor).
 """
+from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier
 from ._branch import domain_branch
@@ -38,10 +39,23 @@ def _global_avg_pool_fourier(x, layer):
     return sops.DCMean()(x, n, len(shape))
 
 
+def _avg_pool_hartley(x, s, layer):
+    """Box correlation then fold, on a real Hartley spectrum (THEORY.md §6, §9(c)(ii))."""
+    shape = x.spatial_shape
+    fourier.check_divisible(shape, s, layer)
+    return tag(hops.HartleyAvgPool()(x, shape, s), "hartley", tuple(n // s for n in shape))
+
+
+def _global_avg_pool_hartley(x, layer):
+    """The Hartley DC bin is sum x as well: DC / N, real."""
+    return _global_avg_pool_fourier(x, layer)
+
+
 #: domain -> implementation, one table per layer
-AVG_POOL_IMPLEMENTATIONS = {"fourier": _avg_pool_fourier}
+AVG_POOL_IMPLEMENTATIONS = {"fourier": _avg_pool_fourier, "hartley": _avg_pool_hartley}
 SPECTRAL_POOL_IMPLEMENTATIONS = {"fourier": _spectral_pool_fourier}
-GLOBAL_AVG_POOL_IMPLEMENTATIONS = {"fourier": _global_avg_pool_fourier}
+GLOBAL_AVG_POOL_IMPLEMENTATIONS = {"fourier": _global_avg_pool_fourier,
+                                   "hartley": _global_avg_pool_hartley}
 
 
 def _ndim_of(x, ndim):

@@ -154,3 +154,46 @@ class HartleyParsevalDual(Function):
 
     def backward(self, g):
         return self._apply(g).reshape(self.a_shape), None, None
+
+
+class HartleyReadout(Function):
+    """out[b, j] = sum_p V[j, p] X[b, p] + bias_j over the flattened (channel,
+    frequency) axes (THEORY.md §7 with real spectra). Backward: grad_X = g V,
+    grad_V = g^T X (summed over the batch), grad_b = sum_b g."""
+
+    category = "channel_mixing"
+
+    def forward(self, x, v, bias):
+        self.x_shape, self.v_shape = x.shape, v.shape
+        xf = x.reshape(x.shape[0], -1)
+        vf = v.reshape(v.shape[0], -1)
+        out = xf @ vf.T
+        if bias is not None:
+            out = out + bias
+        self.save(xf, vf)
+        return out
+
+    def backward(self, g):
+        xf, vf = self.saved
+        gx = (g @ vf).reshape(self.x_shape) if self.needs(0) else None
+        gv = (g.T @ xf).reshape(self.v_shape) if self.needs(1) else None
+        gb = g.sum(axis=0) if self.needs(2) else None
+        return gx, gv, gb
+
+
+class HartleyPolynomial(Function):
+    """y = p(x) on a Hartley spectrum by spectral products, no transform
+    (:func:`freqnet.spectral.hartley.polynomial_forward`); backward:
+    grad_X = product(DHT(p'(x)), G)."""
+
+    category = "activation"
+
+    def forward(self, x, coefficients, spatial_shape):
+        y, dp = hart.polynomial_forward(x, coefficients, spatial_shape)
+        self.save(dp)
+        self.spatial_shape = spatial_shape
+        return y
+
+    def backward(self, g):
+        (dp,) = self.saved
+        return hart.polynomial_backward(g, dp, self.spatial_shape), None, None

@@ -29,7 +29,9 @@ every axis in 2D; Xe, Xo = (X +- X^-)/2):
 * CNN correlation y[n] = sum_m x[n+m] w[m]:     Z = We X - Wo X^-
   (THEORY's "Xe Y_H - Xo Y_H[-k]" with the kernel w as the template)
   adjoints: grad_X = We G + Wo G^-,  grad_W = Xo G + Xe G^-
-* product z = x y:   Z = (1/N) [X (*) Ye + X^- (*) Yo]  (circular convolution of spectra)
+* product z = x y:   Z = (1/N) [X (*) Ye + X^- (*) Yo]  (circular convolution of spectra),
+  so polynomials p(x) act on spectra without a transform; the adjoint of
+  X -> DHT(p(x)) is G -> DHT(p'(x) DHT(G))/N = product(DHT(p'(x)), G)
 * Parseval: sum x y = (1/N) sum X Y.
 
 Plain arrays in and out; the autograd wrapping is :mod:`freqnet.ops.hartley`.
@@ -174,7 +176,7 @@ def parseval_weights(spatial_shape, xp, dtype):
 
 
 # --------------------------------------------------------------------------
-# circular convolution of spectra (for products: polynomial activations)
+# products and polynomials on spectra (no transform: O(N^2) per map)
 
 @functools.lru_cache(maxsize=None)
 def _difference_index(spatial_shape):
@@ -185,26 +187,76 @@ def _difference_index(spatial_shape):
     return np.ravel_multi_index(diff, spatial_shape)
 
 
-def spectrum_convolve(a, b, spatial_shape):
-    """Circular convolution of real spectra over the last ndim axes, directly:
-    Y[q] = sum_m A[m] B[q - m] (O(N^2) per map, as one batched matmul)."""
-    xp = backend.array_module(a)
-    ndim = len(spatial_shape)
-    n = math.prod(spatial_shape)
-    lead = a.shape[:-ndim]
-    idx = xp.asarray(_difference_index(tuple(spatial_shape)))
-    circulant = b.reshape(lead + (n,))[..., idx]                   # (..., m, q) = B[q - m]
-    y = xp.matmul(a.reshape(lead + (1, n)), circulant)
-    return y.reshape(a.shape)
+class ProductWith:
+    """DHT(x * y) from Y, for a fixed x given by its spectrum X (many y):
+
+        Z = (1/N) [X (*) Ye + X^- (*) Yo] = (1/N) [Ye, Yo] @ [circ(X); circ(X^-)],
+
+    with circ(A)[m, q] = A[q - m] (circular convolution of spectra as one
+    batched matmul; 2 N^2 multiply-adds per map, no transform)."""
+
+    def __init__(self, hx, spatial_shape):
+        xp = backend.array_module(hx)
+        self.spatial_shape = tuple(spatial_shape)
+        self.ndim = len(self.spatial_shape)
+        self.n = math.prod(self.spatial_shape)
+        lead = hx.shape[:-self.ndim]
+        idx = xp.asarray(_difference_index(self.spatial_shape))
+        flat = xp.concatenate([hx.reshape(lead + (1, self.n)),
+                               reverse(hx, self.ndim).reshape(lead + (1, self.n))], axis=-2)
+        self.matrix = flat[..., idx].reshape(lead + (2 * self.n, self.n))     # (..., 2N, N)
+
+    def __call__(self, hy):
+        ye, yo = even_odd(hy, self.ndim)
+        lead = hy.shape[:-self.ndim]
+        both = backend.array_module(hy).concatenate(
+            [ye.reshape(lead + (1, self.n)), yo.reshape(lead + (1, self.n))], axis=-1)
+        z = backend.array_module(hy).matmul(both, self.matrix) / hy.dtype.type(self.n)
+        return z.reshape(hy.shape)
 
 
 def product(hx, hy, spatial_shape):
-    """DHT of the pointwise product x * y from the spectra: (1/N)[X (*) Ye + X^- (*) Yo]."""
+    """DHT of the pointwise product x * y from the two spectra."""
+    return ProductWith(hx, spatial_shape)(hy)
+
+
+def spectral_bound(hx, ndim):
+    """Per-map bound (1/N) sum_k sqrt(He^2 + Ho^2) = (1/N) sum_k |X_k| >= max |x|
+    (THEORY §4c; |X_k| from the Hartley spectrum, the same value as the Fourier bound)."""
+    he, ho = even_odd(hx, ndim)
+    n = math.prod(hx.shape[-ndim:])
+    axes = tuple(range(-ndim, 0))
+    return backend.array_module(hx).sqrt(he * he + ho * ho).sum(axis=axes) / n
+
+
+def polynomial_forward(hx, coefficients, spatial_shape):
+    """DHT(p(x)) for p = sum_j a_j x^j, and D = DHT(p'(x)) for the backward pass.
+
+    DHT(x^j) = product(x, x^(j-1)): degree d costs d-1 products (THEORY §5).
+    """
     ndim = len(spatial_shape)
     n = math.prod(spatial_shape)
-    ye, yo = even_odd(hy, ndim)
-    return (spectrum_convolve(hx, ye, spatial_shape)
-            + spectrum_convolve(reverse(hx, ndim), yo, spatial_shape)) / hx.dtype.type(n)
+    a = [float(c) for c in coefficients]
+    if len(a) < 2:
+        raise ValueError(f"polynomial_forward needs coefficients a0, a1, ...; got {len(a)}")
+    times_x = ProductWith(hx, spatial_shape)
+    power = hx
+    y = a[1] * hx
+    dp = (2 * a[2]) * hx if len(a) > 2 else backend.array_module(hx).zeros_like(hx)
+    for j in range(2, len(a)):
+        power = times_x(power)
+        y = y + a[j] * power
+        if j + 1 < len(a):
+            dp = dp + ((j + 1) * a[j + 1]) * power
+    dc = (Ellipsis,) + (0,) * ndim
+    y[dc] += a[0] * n
+    dp[dc] += a[1] * n
+    return y, dp
+
+
+def polynomial_backward(g, dp, spatial_shape):
+    """Adjoint of :func:`polynomial_forward`: grad_X = DHT(p'(x) DHT(G)) / N = product(D, G)."""
+    return product(dp, g, spatial_shape)
 
 
 # --------------------------------------------------------------------------
