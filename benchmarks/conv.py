@@ -1,0 +1,349 @@
+"""Benchmark: SpectralConv2d forward + backward against spatial convolutions.
+
+Times one training step of a circular 'same' convolution (B=32, 16 -> 16
+channels, 32x32 maps, kernel k in {3, 5, 9, 15, 31}) for each *case*:
+
+* ``freqnet``: SpectralConv2d (spatial parameterization) on a spectrum, as a
+  hidden layer of an all-spectral network: spectrum in, spectrum out,
+  gradients for the input spectrum, the weight and the bias.
+* ``freqnet+io``: the same, with the input rfft2 and output irfft2 included
+  (spatial in, spatial out: a like-for-like layer comparison).
+* ``im2col``: a direct spatial convolution in NumPy, im2col + matmul, with
+  col2im for the input gradient (written here).
+* ``torch``: torch.nn.functional.conv2d on a circularly padded input, when
+  torch is importable (it is not a freqnet dependency).
+
+Each (case, k) runs in a fresh process: its forward output is checked
+against im2col, the peak memory of its first step is taken (tracemalloc for
+the NumPy-based cases; the rise of the process's resident high-water mark
+for torch, whose allocations tracemalloc cannot see), then the median time
+of the following steps. ``ms`` is the fastest step (the machine is shared,
+and the minimum is the least disturbed by other processes; the median is
+printed too). Prints ms, peak MB and ratios against im2col and
+torch measured in the same run, and writes benchmarks/results/conv.json.
+Other domains add rows by appending to CASES.
+
+    python benchmarks/conv.py            # all k, more repetitions
+    python benchmarks/conv.py --quick    # k in {3, 9, 31}, few repetitions
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import freqnet  # noqa: E402
+from freqnet import nn  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "conv.json")
+
+
+@dataclass
+class Problem:
+    """Shared inputs of one benchmark point (float32, as torch's default)."""
+
+    batch: int
+    channels: int
+    size: int
+    k: int
+
+    def __post_init__(self):
+        rng = np.random.default_rng(0)
+        shape = (self.batch, self.channels, self.size, self.size)
+        self.x = rng.standard_normal(shape).astype(np.float32)
+        self.gy = rng.standard_normal(shape).astype(np.float32)
+        bound = 1 / np.sqrt(self.channels * self.k * self.k)
+        self.w = rng.uniform(-bound, bound, (self.channels, self.channels, self.k, self.k)).astype(np.float32)
+        self.b = rng.uniform(-bound, bound, self.channels).astype(np.float32)
+
+
+@dataclass
+class Case:
+    """A named implementation: ``setup(problem)`` returns (step, output), where
+    step() runs forward + backward and output() gives the forward result as a
+    spatial NumPy array (for the correctness check, outside the timing)."""
+
+    name: str
+    setup: Callable
+    memory: str = "tracemalloc"          # or "rss"
+    available: Callable = lambda: True
+
+
+# -- freqnet -------------------------------------------------------------------------------
+
+def _freqnet_layer(p):
+    layer = nn.SpectralConv2d(p.channels, p.channels, p.k)
+    layer.load_state_dict({"weight": p.w, "bias": p.b})
+    return layer
+
+
+def setup_freqnet(p):
+    layer = _freqnet_layer(p)
+    spectrum = nn.ToSpectrum()(freqnet.tensor(p.x))
+    x = spectrum.detach()
+    x.requires_grad = True
+    n = p.size * p.size
+    d = np.full(p.size // 2 + 1, 2.0, np.float32)
+    d[0] = d[-1] = 1
+    gy = (np.fft.rfft2(p.gy) * d / n).astype(np.complex64)     # adjoint of irfft2 (THEORY §0)
+
+    def step():
+        x.grad = None
+        layer.zero_grad()
+        layer(x).backward(gy)
+
+    def output():
+        with freqnet.no_grad():
+            return nn.ToSpatial()(layer(x)).numpy()
+    return step, output
+
+
+def setup_freqnet_io(p):
+    layer = _freqnet_layer(p)
+    model = nn.Sequential(nn.ToSpectrum(), layer, nn.ToSpatial())
+    x = freqnet.tensor(p.x, requires_grad=True)
+
+    def step():
+        x.grad = None
+        layer.zero_grad()
+        model(x).backward(p.gy)
+
+    def output():
+        with freqnet.no_grad():
+            return model(x).numpy()
+    return step, output
+
+
+# -- im2col in NumPy -----------------------------------------------------------------------
+
+def setup_im2col(p):
+    k, pad = p.k, p.k // 2
+    bsz, c, h, w = p.x.shape
+    wmat = p.w.reshape(p.channels, -1)                         # (Cout, Cin k k)
+
+    def forward(x):
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, k - 1 - pad), (pad, k - 1 - pad)), mode="wrap")
+        win = np.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(2, 3))   # (B,C,H,W,k,k)
+        cols = np.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5)).reshape(bsz * h * w, -1)
+        y = cols @ wmat.T + p.b                                # (B H W, Cout)
+        return cols, y.reshape(bsz, h, w, -1).transpose(0, 3, 1, 2)
+
+    def step():
+        cols, _ = forward(p.x)
+        g = np.ascontiguousarray(p.gy.transpose(0, 2, 3, 1)).reshape(bsz * h * w, -1)
+        gw = g.T @ cols                                        # weight gradient
+        gb = g.sum(axis=0)
+        gcols = (g @ wmat).reshape(bsz, h, w, c, k, k)
+        gx = np.zeros((bsz, h, w, c), np.float32)              # col2im, one tap at a time
+        for i in range(k):
+            for j in range(k):
+                gx += np.roll(gcols[..., i, j], (i - pad, j - pad), axis=(1, 2))
+        return gw, gb, gx.transpose(0, 3, 1, 2)
+
+    def output():
+        return np.ascontiguousarray(forward(p.x)[1])
+    return step, output
+
+
+# -- torch -----------------------------------------------------------------------------------
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+        return True
+    except Exception:
+        return False
+
+
+def setup_torch(p):
+    import torch
+    import torch.nn.functional as tf
+    x = torch.tensor(p.x, requires_grad=True)
+    w = torch.tensor(p.w, requires_grad=True)
+    b = torch.tensor(p.b, requires_grad=True)
+    gy = torch.tensor(p.gy)
+    pad = p.k // 2
+
+    def forward():
+        return tf.conv2d(tf.pad(x, (pad, pad, pad, pad), mode="circular"), w, b)
+
+    def step():
+        x.grad = w.grad = b.grad = None
+        forward().backward(gy)
+
+    def output():
+        with torch.no_grad():
+            return forward().numpy()
+    return step, output
+
+
+CASES = [
+    Case("freqnet", setup_freqnet),
+    Case("freqnet+io", setup_freqnet_io),
+    Case("im2col", setup_im2col),
+    Case("torch", setup_torch, memory="rss", available=torch_available),
+]
+
+
+# -- measurement -----------------------------------------------------------------------------
+
+def time_step(step, reps, budget_s):
+    step()                                                     # warm up
+    times = []
+    start = time.perf_counter()
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+        if time.perf_counter() - start > budget_s and len(times) >= 2:
+            break
+    return 1e3 * float(np.median(times)), 1e3 * float(np.min(times)), len(times)
+
+
+def _status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return None
+
+
+def peak_memory_mb(step, how):
+    """Peak memory allocated during one step, in MB."""
+    if how == "tracemalloc":
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        step()
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        return peak / 2 ** 20
+    base = _status_kb("VmRSS:")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:      # reset VmHWM to the current RSS
+            f.write("5")
+    except OSError:
+        return None
+    step()
+    return (_status_kb("VmHWM:") - base) / 2 ** 10
+
+
+def rel_err(a, b):
+    return float(np.max(np.abs(a.astype(np.float64) - b)) / np.max(np.abs(b)))
+
+
+def measure(case_name, k, reps, budget_s):
+    """One case at one k, in this (fresh) process: error vs im2col, peak
+    memory of the first step, then the median time of the following ones."""
+    case = next(c for c in CASES if c.name == case_name)
+    p = Problem(batch=32, channels=16, size=32, k=k)
+    step, output = case.setup(p)
+    err = rel_err(output(), setup_im2col(p)[1]())
+    mem = peak_memory_mb(step, case.memory)
+    median, best, n = time_step(step, reps, budget_s)
+    return {"case": case_name, "k": k, "ms": best, "median_ms": median, "reps": n, "peak_mb": mem,
+            "memory_measure": case.memory, "max_rel_err_vs_im2col": err}
+
+
+def run(ks, reps, budget_s, cases, blas_threads):
+    """Each (case, k) in its own process, so that one library's thread pool
+    (spinning OpenBLAS or OpenMP workers) cannot slow down another's."""
+    env = dict(os.environ)
+    if blas_threads:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+    rows = []
+    for k in ks:
+        for case in cases:
+            done = subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--worker", case.name, str(k),
+                 str(reps), str(budget_s)], env=env, capture_output=True, text=True)
+            if done.returncode:
+                raise RuntimeError(f"case {case.name} at k={k} failed:\n{done.stderr}")
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"  k={k:<3} {case.name:<12} {rows[-1]['ms']:9.2f} ms", file=sys.stderr)
+    return rows
+
+
+def add_ratios(rows):
+    by = {(r["case"], r["k"]): r for r in rows}
+    for r in rows:
+        for base in ("im2col", "torch"):
+            other = by.get((base, r["k"]))
+            r[f"speedup_vs_{base}"] = other["ms"] / r["ms"] if other else None
+            if other and r["peak_mb"] and other["peak_mb"]:
+                r[f"memory_vs_{base}"] = r["peak_mb"] / other["peak_mb"]
+            else:
+                r[f"memory_vs_{base}"] = None
+
+
+def table(rows):
+    def f(v, spec):
+        return format(v, spec) if v is not None else "-"
+    head = (f"{'k':>3} {'case':<12} {'ms':>9} {'median':>9} {'peak MB':>8} {'x vs im2col':>11} "
+            f"{'x vs torch':>10} {'mem/im2col':>10} {'err vs im2col':>13}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['k']:>3} {r['case']:<12} {r['ms']:>9.2f} {r['median_ms']:>9.2f} "
+                     f"{f(r['peak_mb'], '8.1f')} "
+                     f"{f(r['speedup_vs_im2col'], '11.2f')} {f(r['speedup_vs_torch'], '10.2f')} "
+                     f"{f(r['memory_vs_im2col'], '10.2f')} {r['max_rel_err_vs_im2col']:>13.1e}")
+    lines.append("x vs im2col / x vs torch: speed-up (their ms / this ms, fastest steps); "
+                 "mem/im2col: peak MB ratio")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="k in {3, 9, 31}, few repetitions")
+    ap.add_argument("--k", type=int, nargs="*", help="kernel sizes (default 3 5 9 15 31)")
+    ap.add_argument("--cases", nargs="*", help="case names to run (default: all available)")
+    ap.add_argument("--out", default=RESULTS)
+    ap.add_argument("--blas-threads", type=int, default=1,
+                    help="OPENBLAS_NUM_THREADS for every case (default 1: on a loaded 2-core "
+                         "machine OpenBLAS's spinning threads turn a 6 ms GEMM into 1.5 s; "
+                         "0 leaves the environment alone)")
+    ap.add_argument("--worker", nargs=4, metavar=("CASE", "K", "REPS", "BUDGET"),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        name, k, reps, budget = args.worker
+        print(json.dumps(measure(name, int(k), int(reps), float(budget))))
+        return
+    ks = args.k or ([3, 9, 31] if args.quick else [3, 5, 9, 15, 31])
+    reps, budget = (5, 3.0) if args.quick else (20, 10.0)
+    cases = [c for c in CASES if c.available() and (not args.cases or c.name in args.cases)]
+    if "im2col" not in [c.name for c in cases]:
+        cases.append(next(c for c in CASES if c.name == "im2col"))   # the reference
+    cases.sort(key=lambda c: c.name != "im2col")                      # reference first
+    rows = run(ks, reps, budget, cases, args.blas_threads)
+    add_ratios(rows)
+    print(table(rows))
+    info = {"machine": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__,
+            "torch": _torch_version(), "batch": 32, "channels": 16, "size": 32, "dtype": "float32",
+            "quick": args.quick, "openblas_threads": args.blas_threads or "environment",
+            "rows": rows}
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(info, f, indent=1)
+    print(f"wrote {args.out}")
+
+
+def _torch_version():
+    try:
+        import torch
+        return f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    except Exception:
+        return None
+
+
+if __name__ == "__main__":
+    main()
