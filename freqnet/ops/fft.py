@@ -19,6 +19,8 @@ _SWAP = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
 def _check_norm(norm):
+    if norm is None:                     # NumPy's spelling of the default
+        return "backward"
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
     return norm
