@@ -7,7 +7,7 @@ import pytest
 import freqnet as fn
 from freqnet import fft as ffft
 
-NORMS = ["backward", "ortho", "forward"]
+NORMS = ["backward", "ortho", "forward", None]      # None: NumPy's default ("backward")
 
 
 def real(shape, seed, requires_grad=False, dtype=np.float64):
