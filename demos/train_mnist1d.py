@@ -17,7 +17,7 @@ from _common import parse, report, train
 
 DEFAULTS = {"dataset": "mnist1d", "model": "cnn", "activation": "exact", "nonlinearity": "relu",
             "pooling": "avg", "width": 32, "depth": 3, "kernel_size": 5, "pad": 8,
-            "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3,
+            "epochs": 30, "batch_size": 64, "optimizer": "adam", "lr": 3e-3,
             "schedule": "cosine"}
 
 

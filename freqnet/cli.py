@@ -67,7 +67,8 @@ def add_training_arguments(p, defaults=None):
     data.add_argument("--data-dir", default=d["data_dir"],
                       help="directory holding the MNIST IDX files")
     data.add_argument("--download", action="store_true",
-                      help="download missing MNIST files into --data-dir (needs internet)")
+                      help="download missing MNIST files into --data-dir, or into the user cache "
+                           "($FREQNET_CACHE or ~/.cache/freqnet) without one (needs internet)")
     data.add_argument("--limit", type=_positive_int, default=d["limit"],
                       help="use only the first N training and test samples (smoke runs)")
     data.add_argument("--max-train", type=_positive_int, default=d["max_train"],

@@ -211,13 +211,27 @@ def test_download_verifies_checksum(tmp_path, monkeypatch):
     import urllib.request
     payload = gzip.compress(idx_bytes(np.zeros(3, np.uint8)))
     monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
-    with pytest.raises(data.DownloadError, match="MD5"):
+    with pytest.raises(data.DownloadError, match="md5 checksum"):
         data.download_mnist(tmp_path, ["t10k-labels-idx1-ubyte"])
+    with pytest.raises(data.DownloadError, match="sha256 checksum"):
+        data.download_mnist(tmp_path, ["t10k-labels-idx1-ubyte"],
+                            checksums={"t10k-labels-idx1-ubyte": "sha256:" + "0" * 64})
     assert not (tmp_path / "t10k-labels-idx1-ubyte.gz").exists()
     import hashlib
     data.download_mnist(tmp_path, ["t10k-labels-idx1-ubyte"],
                         checksums={"t10k-labels-idx1-ubyte": hashlib.md5(payload).hexdigest()})
     assert (tmp_path / "t10k-labels-idx1-ubyte.gz").read_bytes() == payload
+    os.remove(tmp_path / "t10k-labels-idx1-ubyte.gz")
+    sha = "sha256:" + hashlib.sha256(payload).hexdigest()
+    data.download_mnist(tmp_path, ["t10k-labels-idx1-ubyte"], checksums={"t10k-labels-idx1-ubyte": sha})
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "t10k-labels-idx1-ubyte.gz"), np.zeros(3))
+
+
+def test_download_defaults_to_the_user_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FREQNET_CACHE", str(tmp_path))
+    with pytest.raises(data.DownloadError) as info:
+        data.load_mnist(None, "test", download=True, url="http://127.0.0.1:9/", timeout=2)
+    assert str(tmp_path / "mnist") in str(info.value)
 
 
 def test_mnist_test_split_is_disjoint_and_normalised(tmp_path):

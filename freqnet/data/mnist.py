@@ -4,8 +4,10 @@ Put the four files (gzipped or not) in one directory:
 ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
 ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte`` (each optionally
 ``.gz``). ``download=True`` fetches the gzipped files from ``url`` into the
-directory, checking each against its MD5 (the published checksums of the
-official files), and fails with a clear error when offline.
+directory (default: the user cache, :func:`freqnet.data.cache_dir`),
+checking each against its checksum (MD5, the published checksums of the
+official files, or ``"sha256:<hex>"``), and fails with a clear error that
+says where to put the files when offline.
 """
 import hashlib
 import os
@@ -14,6 +16,7 @@ import urllib.request
 
 from .. import backend
 from ..atomic import atomic_open
+from .cache import cache_dir
 from .idx import IDXError, read_idx
 
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -48,16 +51,16 @@ def _missing_message(directory, stems, hint_download=True):
             f"(copy them from {MNIST_URL} or any MNIST mirror){hint}.")
 
 
-def _md5(path):
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _hasher(checksum):
+    """(hash object, expected hex digest) for "sha256:<hex>" or a plain MD5."""
+    if checksum is not None and checksum.startswith("sha256:"):
+        return hashlib.sha256(), checksum[len("sha256:"):]
+    return hashlib.md5(), checksum
 
 
 def download_mnist(directory, stems, url=MNIST_URL, checksums=MNIST_FILES, timeout=30):
-    """Fetch ``stem.gz`` from ``url`` into ``directory``, verify its MD5, write atomically."""
+    """Fetch ``stem.gz`` from ``url`` into ``directory``, verify its checksum
+    (``checksums[stem]``: MD5 hex or "sha256:<hex>"), write atomically."""
     os.makedirs(directory, exist_ok=True)
     for stem in stems:
         target = os.path.join(directory, stem + ".gz")
@@ -67,31 +70,34 @@ def download_mnist(directory, stems, url=MNIST_URL, checksums=MNIST_FILES, timeo
         try:
             with urllib.request.urlopen(source, timeout=timeout) as response, \
                     atomic_open(target) as f:
-                h = hashlib.md5()
+                h, want = _hasher(checksums.get(stem))
                 for block in iter(lambda: response.read(1 << 20), b""):
                     h.update(block)
                     f.write(block)
-                want = checksums.get(stem)
                 if want is not None and h.hexdigest() != want:
-                    raise DownloadError(f"{source}: MD5 {h.hexdigest()} does not match the "
-                                        f"expected {want}; the file was not saved")
+                    raise DownloadError(f"{source}: {h.name} checksum {h.hexdigest()} does not "
+                                        f"match the expected {want}; the file was not saved")
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise DownloadError(
                 f"could not download {source} ({type(exc).__name__}: {exc}). If this machine "
                 f"is offline: " + _missing_message(directory, stems, hint_download=False)) from None
 
 
-def load_mnist(directory, split="train", download=False, url=MNIST_URL, timeout=30):
+def load_mnist(directory=None, split="train", download=False, url=MNIST_URL, timeout=30,
+               checksums=MNIST_FILES):
     """``(images, labels)``: uint8 images (N, 28, 28) and int64 labels (N,).
 
-    ``split`` is ``"train"`` or ``"test"`` (the t10k files).
+    ``split`` is ``"train"`` or ``"test"`` (the t10k files). ``directory``
+    None means the user cache's ``mnist`` folder.
     """
+    if directory is None:
+        directory = cache_dir("mnist")
     if split not in _SPLITS:
         raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
     directory = os.path.abspath(os.path.expanduser(os.fspath(directory)))
     stems = _SPLITS[split]
     if download and any(_find(directory, s) is None for s in stems):
-        download_mnist(directory, stems, url=url, timeout=timeout)
+        download_mnist(directory, stems, url=url, checksums=checksums, timeout=timeout)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"MNIST directory {directory} does not exist. "
                                 + _missing_message(directory, stems))

@@ -29,9 +29,9 @@ def load_dataset(name, data_dir=None, download=False, limit=None, test_split=Non
         x, y = make_gratings(synthetic_size[0], seed=1000 + seed)
         xt, yt = make_gratings(synthetic_size[1], seed=2000 + seed)
     else:
-        if data_dir is None:
+        if data_dir is None and not download:
             raise ValueError("the mnist dataset needs a data directory (--data-dir DIR) holding "
-                             "the IDX files")
+                             "the IDX files, or --download (into the user cache)")
         if test_split is not None:
             images, labels = load_mnist(data_dir, "test", download=download)
             if not 0 < test_split < len(images):
