@@ -12,6 +12,10 @@ channels, 32x32 maps, kernel k in {3, 5, 9, 15, 31}) for each *case*:
   col2im for the input gradient (written here).
 * ``torch``: torch.nn.functional.conv2d on a circularly padded input, when
   torch is importable (it is not a freqnet dependency).
+* ``hartley``: SpectralConv2d(domain="hartley") on a real Hartley spectrum
+  (spectrum in, spectrum out, like ``freqnet``).
+* ``laplace-m2/m4/m6``: LaplaceConv2d(padding="circular", tile=m), Toom-Cook
+  F(m, k) tiles in real arithmetic, spatial in and out (k in {3, 5} only).
 
 Each (case, k) runs in a fresh process: its forward output is checked
 against im2col, the peak memory of its first step is taken (tracemalloc for
@@ -76,6 +80,7 @@ class Case:
     setup: Callable
     memory: str = "tracemalloc"          # or "rss"
     available: Callable = lambda: True
+    kernels: tuple = None                # kernel sizes it runs at (None: all)
 
 
 # -- freqnet -------------------------------------------------------------------------------
@@ -186,11 +191,61 @@ def setup_torch(p):
     return step, output
 
 
+# -- real-arithmetic domains (THEORY §9(c)): Hartley spectra, Laplace (Toom-Cook) tiles ---
+
+def setup_hartley(p):
+    """SpectralConv2d(domain="hartley") on a Hartley spectrum, spectrum in and out."""
+    from freqnet.spectral import hartley
+    layer = nn.SpectralConv2d(p.channels, p.channels, p.k, domain="hartley")
+    layer.load_state_dict({"weight": p.w, "bias": p.b})
+    x = nn.ToSpectrum(domain="hartley")(freqnet.tensor(p.x)).detach()
+    x.requires_grad = True
+    n = p.size * p.size
+    g = hartley.dht(p.gy, 2) / np.float32(n)   # adjoint of the inverse DHT
+
+    def step():
+        x.grad = None
+        layer.zero_grad()
+        layer(x).backward(g)
+
+    def output():
+        with freqnet.no_grad():
+            return nn.ToSpatial()(layer(x)).numpy()
+    return step, output
+
+
+def setup_laplace(tile):
+    """LaplaceConv2d(padding="circular", tile=m): spatial in, spatial out."""
+    def setup(p):
+        import warnings
+        from freqnet.nn.laplace_conv import LaplaceConv2d
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")              # F(6, 5) warns in float32 (cond 1.7e4)
+            layer = LaplaceConv2d(p.channels, p.channels, p.k, padding="circular", tile=tile)
+        layer.load_state_dict({"weight": p.w, "bias": p.b})
+        x = freqnet.tensor(p.x, requires_grad=True)
+
+        def step():
+            x.grad = None
+            layer.zero_grad()
+            layer(x).backward(p.gy)
+
+        def output():
+            with freqnet.no_grad():
+                return layer(x).numpy()
+        return step, output
+    return setup
+
+
 CASES = [
     Case("freqnet", setup_freqnet),
     Case("freqnet+io", setup_freqnet_io),
     Case("im2col", setup_im2col),
     Case("torch", setup_torch, memory="rss", available=torch_available),
+    Case("hartley", setup_hartley),
+    Case("laplace-m2", setup_laplace(2), kernels=(3, 5)),
+    Case("laplace-m4", setup_laplace(4), kernels=(3, 5)),
+    Case("laplace-m6", setup_laplace(6), kernels=(3, 5)),
 ]
 
 
@@ -263,6 +318,8 @@ def run(ks, reps, budget_s, cases, blas_threads):
     rows = []
     for k in ks:
         for case in cases:
+            if case.kernels is not None and k not in case.kernels:
+                continue
             done = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--worker", case.name, str(k),
                  str(reps), str(budget_s)], env=env, capture_output=True, text=True)

@@ -72,7 +72,7 @@ class LaplaceCorrelate(Function):
         wt = tc.transform_weight(w, plans)
         self.save(u, wt)
         self.has_bias = bias is not None
-        y = tc.transform_output(wt[:, None] @ u, plans, self.counts)
+        y = tc.transform_output(tc.channel_mix(wt, u), plans)
         y = y[(Ellipsis,) + tuple(slice(0, n) for n in self.outputs)]
         if bias is not None:
             y = y + bias.reshape((-1,) + (1,) * len(plans))
@@ -89,13 +89,14 @@ class LaplaceCorrelate(Function):
         gm = tc.transform_output_adjoint(gy, plans, self.counts)
         gx = gw = None
         if self.needs(0):
-            gu = wt.transpose(0, 2, 1)[:, None] @ gm
+            gu = tc.channel_mix(wt.transpose(0, 2, 1), gm)
             gx = tc.transform_input_adjoint(gu, plans, self.counts)
             crop = (slice(None), slice(None)) + tuple(
                 slice(0, n - t) for n, t in zip(gx.shape[2:], self.tile_pads))
             gx = _unpad(gx[crop], self.x_shape, self.pads, self.mode)
         if self.needs(1):
-            gw = tc.weight_adjoint((gm @ u.transpose(0, 1, 3, 2)).sum(axis=1), plans)
+            p, o, c = wt.shape
+            gw = tc.weight_adjoint(gm.reshape(p, o, -1) @ u.reshape(p, c, -1).transpose(0, 2, 1), plans)
         return gx, gw, gb, None, None, None
 
 

@@ -213,13 +213,15 @@ def toom_cook(m, r, points=None):
 
 # --------------------------------------------------------------------------
 # Tiled 'valid' correlation over the trailing d = len(plans) axes, with the
-# channel contraction as one batched matmul per transformed point (DESIGN.md
-# §7). Layouts (P = prod(alpha), points ordered i_d, ..., i_1; T = tiles):
+# channel contraction as one GEMM per transformed point (DESIGN.md §7).
+# Layouts (P = prod(alpha), points ordered i_d, ..., i_1; T = tiles):
 #   input x (B, C, S_1..S_d), S_a = T_a m_a + r_a - 1    weight w (O, C, r_1..r_d)
-#   U (P, B, C, T_1*..*T_d)    W (P, O, C)    M = W U (P, B, O, T_1*..*T_d)
+#   U (P, C, B, T_1..T_d)    W (P, O, C)    M = W U (P, O, B, T_1..T_d)
 #   output (B, O, T_1 m_1, ..., T_d m_d)
 # Every transform is one GEMM whose contracted axis leads, so the point axes
-# pile up in front and the big arrays are never transposed more than once.
+# pile up in front, the channel GEMMs are P large ones, and the big arrays
+# are transposed once (when the input tiles are first copied out, and when
+# the output tiles are put back in place).
 
 def tile_counts(spatial, plans):
     """Tiles per axis for a 'valid' correlation of ``spatial`` sizes, and the padded sizes."""
@@ -248,52 +250,44 @@ def _windows_first(x, axis, size, step, count):
 
 
 def transform_input(x, plans):
-    """U = BT d BT^T on every tile: (B, C, S_1..S_d) -> (P, B, C, T_1*..*T_d)."""
+    """U = BT d BT^T on every tile: (B, C, S_1..S_d) -> (P, C, B, T_1..T_d)."""
     counts, _ = tile_counts(x.shape[-len(plans):], plans)
-    u = x
+    u = x.swapaxes(0, 1)                 # (C, B, ...): the first window copy transposes
     for a, (tc, t) in enumerate(zip(plans, counts)):
-        bt = tc.matrices(x.dtype, x)[2]
-        # u: (i_a..i_1, B, C, T_1..T_a, S_a+1, ...) ; the S axis to tile sits at 2a + 2
-        u = _lead_matmul(bt, _windows_first(u, 2 * a + 2, tc.alpha, tc.m, t))
-    d = len(plans)
-    return u.reshape((-1,) + u.shape[d:d + 2] + (int(np.prod(counts)),))
+        # u: (i_a..i_1, C, B, T_1..T_a, S_a+1, ...); the S axis to tile sits at 2a + 2
+        u = _lead_matmul(tc.matrices(x.dtype, x)[2], _windows_first(u, 2 * a + 2, tc.alpha, tc.m, t))
+    return u.reshape((-1,) + u.shape[len(plans):])
 
 
 def transform_input_adjoint(gu, plans, counts):
     """Adjoint of :func:`transform_input`: BT^T gU BT per tile, overlap-added over tiles.
 
-    (P, B, C, T_1*..*T_d) -> (B, C, S_1..S_d) with S_a = T_a m_a + r_a - 1.
+    (P, C, B, T_1..T_d) -> (B, C, S_1..S_d) with S_a = T_a m_a + r_a - 1.
     """
-    d = len(plans)
-    g = gu.reshape(tuple(tc.alpha for tc in reversed(plans)) + gu.shape[1:3] + tuple(counts))
-    for a in reversed(range(d)):
+    g = gu.reshape(tuple(tc.alpha for tc in reversed(plans)) + gu.shape[1:])
+    for a in reversed(range(len(plans))):
         tc = plans[a]
-        g = _lead_matmul(tc.matrices(gu.dtype, gu)[2].T, g)   # (j, i_a..i_1, B, C, T_1..T_a+1, S..)
+        g = _lead_matmul(tc.matrices(gu.dtype, gu)[2].T, g)   # (j, i_a..i_1, C, B, T_1..T_a+1, S..)
         g = _overlap_add(g, 2 * a + 3, tc, counts[a])
-    return g
+    return g.swapaxes(0, 1)
 
 
 def _overlap_add(g, tile_axis, tc, count):
     """Fold (alpha, ..., T at ``tile_axis``, ...) into (..., T m + r - 1, ...), dropping the lead.
 
-    Tile t, window position j lands on t*m + j; the window is taken in chunks
-    of m (a loop over ceil(alpha/m) chunks, never over tiles).
+    Tile t, window position j = q m + s lands on (t + q) m + s: one add of a
+    contiguous slab per window position (a loop over alpha, never over tiles).
     """
     xp = backend.array_module(g)
     m = tc.m
     chunks = -(-tc.alpha // m)
     lead, tail = g.shape[1:tile_axis], g.shape[tile_axis + 1:]
-    out = xp.zeros(lead + ((count + chunks - 1) * m,) + tail, dtype=g.dtype)
+    out = xp.zeros(lead + (count + chunks - 1, m) + tail, dtype=g.dtype)
     idx = (slice(None),) * (tile_axis - 1)
-    for q in range(chunks):
-        part = g[q * m:(q + 1) * m]
-        width = part.shape[0]
-        part = xp.moveaxis(part, 0, tile_axis)             # (..., T, width, ...)
-        if width < m:
-            pad = [(0, 0)] * part.ndim
-            pad[tile_axis] = (0, m - width)
-            part = xp.pad(part, pad)
-        out[idx + (slice(q * m, (q + count) * m),)] += part.reshape(lead + (count * m,) + tail)
+    for j in range(tc.alpha):
+        q, s = divmod(j, m)
+        out[idx + (slice(q, q + count), s)] += g[j]
+    out = out.reshape(lead + ((count + chunks - 1) * m,) + tail)
     return out[idx + (slice(0, count * m + tc.r - 1),)]
 
 
@@ -301,49 +295,54 @@ def transform_weight(w, plans):
     """W = G g G^T per (out, in) pair: (O, C, r_1..r_d) -> (P, O, C)."""
     xp = backend.array_module(w)
     o, c = w.shape[:2]
-    d = len(plans)
     for a, tc in enumerate(plans):
         # w: (i_a..i_1, O, C, r_a+1..r_d): contract the next kernel axis, its point axis leads
         w = xp.tensordot(tc.matrices(w.dtype, w)[1], w, axes=([1], [a + 2]))
-    return w.reshape((-1, o, c)) if d else w
+    return xp.ascontiguousarray(w.reshape((-1, o, c)))
 
 
 def weight_adjoint(gw, plans):
     """Adjoint of :func:`transform_weight`: G^T gW G, (P, O, C) -> (O, C, r_1..r_d)."""
     xp = backend.array_module(gw)
-    d = len(plans)
     g = gw.reshape(tuple(tc.alpha for tc in reversed(plans)) + gw.shape[1:])
-    for a in reversed(range(d)):
+    for a in reversed(range(len(plans))):
         # g: (i_a..i_1, O, C, r_a+1..r_d): contract the leading i_a, put r_a after C
         g = xp.tensordot(plans[a].matrices(gw.dtype, gw)[1].T, g, axes=([1], [0]))
         g = xp.moveaxis(g, 0, a + 2)
     return g
 
 
-def transform_output(mm, plans, counts):
-    """Y = AT M AT^T: (P, B, O, T_1*..*T_d) -> (B, O, T_1 m_1, ..., T_d m_d)."""
+def channel_mix(wt, u):
+    """M = W U per point: (P, O, C) @ (P, C, B, T..) -> (P, O, B, T..), P GEMMs."""
+    p, c = u.shape[:2]
+    return (wt @ u.reshape(p, c, -1)).reshape((p, wt.shape[1]) + u.shape[2:])
+
+
+def transform_output(mm, plans):
+    """Y = AT M AT^T: (P, O, B, T_1..T_d) -> (B, O, T_1 m_1, ..., T_d m_d)."""
     d = len(plans)
-    b, o = mm.shape[1:3]
-    y = mm.reshape(tuple(tc.alpha for tc in reversed(plans)) + (b, o) + tuple(counts))
+    o, b = mm.shape[1:3]
+    counts = mm.shape[3:]
+    y = mm.reshape(tuple(tc.alpha for tc in reversed(plans)) + mm.shape[1:])
     for k, tc in enumerate(reversed(plans)):                  # i_d first
         y = _lead_matmul(tc.matrices(mm.dtype, mm)[0], y, k)
-    # (m_d..m_1, B, O, T_1..T_d) -> (B, O, T_1, m_1, ..., T_d, m_d)
-    order = (d, d + 1) + tuple(x for a in range(d) for x in (d + 2 + a, d - 1 - a))
+    # (m_d..m_1, O, B, T_1..T_d) -> (B, O, T_1, m_1, ..., T_d, m_d)
+    order = (d + 1, d) + tuple(x for a in range(d) for x in (d + 2 + a, d - 1 - a))
     return y.transpose(order).reshape((b, o) + tuple(t * tc.m for t, tc in zip(counts, plans)))
 
 
 def transform_output_adjoint(gy, plans, counts):
-    """gM = AT^T gY AT on every output tile: (B, O, T_1 m_1, ...) -> (P, B, O, T_1*..*T_d)."""
+    """gM = AT^T gY AT on every output tile: (B, O, T_1 m_1, ...) -> (P, O, B, T_1..T_d)."""
     xp = backend.array_module(gy)
     d = len(plans)
     b, o = gy.shape[:2]
     g = gy.reshape((b, o) + tuple(x for t, tc in zip(counts, plans) for x in (t, tc.m)))
-    # -> (m_d..m_1, B, O, T_1..T_d)
-    order = tuple(3 + 2 * a for a in reversed(range(d))) + (0, 1) + tuple(2 + 2 * a for a in range(d))
+    # -> (m_d..m_1, O, B, T_1..T_d)
+    order = tuple(3 + 2 * a for a in reversed(range(d))) + (1, 0) + tuple(2 + 2 * a for a in range(d))
     g = xp.ascontiguousarray(g.transpose(order))
     for k, tc in enumerate(reversed(plans)):
         g = _lead_matmul(tc.matrices(gy.dtype, gy)[0].T, g, k)
-    return g.reshape((-1, b, o, int(np.prod(counts))))
+    return g.reshape((-1,) + g.shape[d:])
 
 
 def correlate_valid(x, w, plans):
@@ -359,7 +358,7 @@ def correlate_valid(x, w, plans):
         x = xp.pad(x, ((0, 0), (0, 0)) + tuple((0, p - n) for p, n in zip(padded, x.shape[2:])))
     u = transform_input(x, plans)
     wt = transform_weight(w, plans)
-    y = transform_output(wt[:, None] @ u, plans, counts)
+    y = transform_output(channel_mix(wt, u), plans)
     return y[(Ellipsis,) + tuple(slice(0, n) for n in outputs)], u, wt
 
 
