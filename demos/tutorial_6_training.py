@@ -47,7 +47,8 @@ def learned_filters(out_dir, weight, before):
     for i in range(k):
         ax[0, i].imshow(before[i, 0], cmap="RdBu")
         ax[1, i].imshow(weight[i, 0], cmap="RdBu")
-        ax[2, i].imshow(np.fft.fftshift(np.abs(np.fft.fft2(weight[i, 0], s=(16, 16)))), cmap="magma")
+        spectrum = freqnet.fft.fft2(freqnet.tensor(weight[i, 0].astype(complex)), s=(16, 16)).data
+        ax[2, i].imshow(np.fft.fftshift(np.abs(spectrum)), cmap="magma")
         for row in ax[:, i]:
             row.set_xticks([])
             row.set_yticks([])

@@ -14,7 +14,7 @@ from ..nn.activation import PolynomialActivation
 from ..gradcheck import gradcheck, GradcheckError
 from ..profiler import profile
 from .. import nn
-from .common import np, tensor, rfft2, irfft2
+from .common import np, tensor, rfft2
 from .record import Measure, claim, relerr
 
 

@@ -6,8 +6,8 @@ test suite can hand them a wrong formula and see them fail.
 """
 from ..gradcheck import gradcheck, GradcheckError
 from .. import fft as ffn
-from .common import (np, special, tensor, rfft, irfft, rfft2, multiplicity,
-                     circular_convolution, circular_correlation, quad, fourier_quad)
+from .common import (np, special, tensor, rfft, irfft, multiplicity, circular_convolution,
+                     quad, fourier_quad)
 from .record import Measure, claim, relerr
 
 

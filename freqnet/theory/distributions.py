@@ -10,7 +10,7 @@ cancellation so that principal values and finite parts are accurate.
 from ..gradcheck import gradcheck, GradcheckError
 from .. import fft as ffn
 from ..ops import relu, sigmoid
-from .common import np, special, tensor, rfft, irfft, quad, fourier_quad, mpmath_or_none
+from .common import np, special, tensor, rfft, quad, fourier_quad, mpmath_or_none
 from .record import Measure, claim, relerr
 
 #: (center a, width s) of the Gaussian test functions.
