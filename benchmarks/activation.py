@@ -32,23 +32,24 @@ def _best_ms(fn, repeats):
     return 1e3 * min(times)           # best of: the machine is shared
 
 
-def _case(batch, channels, size, dtype, repeats):
+def _case(batch, channels, shape, dtype, repeats):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, channels, size, size)).astype(dtype)
-    spectrum = np.fft.rfft2(x).astype(np.result_type(dtype, np.complex64))
+    x = rng.standard_normal((batch, channels) + shape).astype(dtype)
+    axes = tuple(range(-len(shape), 0))
+    spectrum = np.fft.rfftn(x, axes=axes).astype(np.result_type(dtype, np.complex64))
     layers = {
         "exact": nn.ReLU(mode="exact"),
         "poly2": nn.ReLU(mode="poly", degree=2, r=4.0),
         "poly4": nn.ReLU(mode="poly", degree=4, r=4.0),
     }
-    row = {"batch": batch, "channels": channels, "size": size, "dtype": dtype}
+    row = {"batch": batch, "channels": channels, "shape": list(shape), "dtype": dtype}
     for name, layer in layers.items():
         def forward(layer=layer):
             with freqnet.no_grad():
-                layer(Tensor(spectrum).as_spectrum("fourier", (size, size)))
+                layer(Tensor(spectrum).as_spectrum("fourier", shape))
 
         def train_step(layer=layer):
-            X = Tensor(spectrum, requires_grad=True).as_spectrum("fourier", (size, size))
+            X = Tensor(spectrum, requires_grad=True).as_spectrum("fourier", shape)
             layer(X).backward(Tensor(spectrum))
 
         row[f"{name}_fwd_ms"] = _best_ms(forward, repeats)
@@ -65,16 +66,18 @@ def main():
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                       "results", "activation.json"))
     args = parser.parse_args()
-    sizes = [8, 16] if args.quick else [8, 16, 32]
+    shapes = [(8, 8), (16, 16), (256,)] if args.quick else [(8, 8), (16, 16), (32, 32),
+                                                             (256,), (1024,)]
     repeats = 3 if args.quick else 5
-    rows = [_case(8, 16, size, "float32", repeats) for size in sizes]
-    header = (f"{'B x C x HxW':<16} {'exact f':>8} {'poly2 f':>8} {'poly4 f':>8} "
+    rows = [_case(8, 16, shape, "float32", repeats) for shape in shapes]
+    header = (f"{'B x C x shape':<16} {'exact f':>8} {'poly2 f':>8} {'poly4 f':>8} "
               f"{'exact fb':>9} {'poly2 fb':>9} {'poly4 fb':>9} {'p2/ex fb':>9} {'p4/ex fb':>9}")
-    print("ReLU on rfft2 spectra, float32, ms per call (best of repeats); f = forward, "
+    print("ReLU on rfft spectra, float32, ms per call (best of repeats); f = forward, "
           "fb = forward+backward")
     print(header)
     for r in rows:
-        print(f"{r['batch']}x{r['channels']}x{r['size']}x{r['size']:<8} "
+        label = f"{r['batch']}x{r['channels']}x" + "x".join(map(str, r["shape"]))
+        print(f"{label:<16} "
               f"{r['exact_fwd_ms']:>8.2f} {r['poly2_fwd_ms']:>8.2f} {r['poly4_fwd_ms']:>8.2f} "
               f"{r['exact_fwd_bwd_ms']:>9.2f} {r['poly2_fwd_bwd_ms']:>9.2f} "
               f"{r['poly4_fwd_bwd_ms']:>9.2f} {r['poly2_over_exact_fwd_bwd']:>8.1f}x "

@@ -129,7 +129,7 @@ def _brute_circular(a, b):
     return out
 
 
-@pytest.mark.parametrize("shape", [(4, 5), (3, 4), (1, 7), (6,)])
+@pytest.mark.parametrize("shape", [(4, 5), (3, 4), (1, 7), (6,), (7,), (12,), (16,)])
 def test_spectral_convolve_matches_brute_force(shape):
     rng = np.random.default_rng(3)
     axes = tuple(range(-len(shape), 0))

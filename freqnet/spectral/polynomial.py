@@ -125,18 +125,50 @@ def _multiplicity(n, xp, dtype):
 
 @functools.lru_cache(maxsize=64)
 def _tables(h, w):
-    """Host index tables for an H x W grid (cached; moved to the device by the caller)."""
+    """Host index tables of the Hermitian extension on an H x W grid (cached)."""
     np = backend.numpy
-    wh = w // 2 + 1
     neg_u = (-np.arange(h)) % h
     self_conj = [0] + ([w // 2] if w % 2 == 0 else [])
-    mirror_cols = w - np.arange(wh, w)                 # source column for v > W/2
-    # flat (u, v) index of B[u, (kv - mv) mod W], laid out (mv, u, kv)
-    shift_v = (np.arange(h)[None, :, None] * w
-               + (np.arange(wh)[None, None, :] - np.arange(w)[:, None, None]) % w)
-    mu = np.arange(h)[None, :]                                          # (1, mu)
-    shift_u = mu * h + (np.arange(h)[:, None] - mu) % h    # (ku, mu) -> flat (mu, (ku-mu)%H)
-    return neg_u, np.array(self_conj), mirror_cols, shift_v, shift_u
+    mirror_cols = w - np.arange(w // 2 + 1, w)          # source column for v > W/2
+    return neg_u, np.array(self_conj), mirror_cols
+
+
+def _split(n):
+    """The smallest divisor q of n with q * q >= n (n itself when n is prime)."""
+    q = int(n ** 0.5)
+    while q * q < n:
+        q += 1
+    while n % q:
+        q += 1
+    return q
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(spatial_shape):
+    """Index tables of the direct convolution (see :class:`_Convolver`), cached.
+
+    The full spectrum is viewed as a P x Q grid: (H, W) in 2D; in 1D the
+    length N = P Q is folded row-major, with Q = :func:`_split` (N), and
+    index k - m borrows a row when kr < mr. Returns P, Q, the output columns
+    Q_out and rows P_out computed, the flat gather indices of
+    b_matrix[mv, u, kv] = B[(u - borrow) mod P, (kv - mv) mod Q] and of the
+    row sum (ku, mu) -> (mu, (ku - mu) mod P).
+    """
+    np = backend.numpy
+    if len(spatial_shape) == 2:
+        p, q = spatial_shape
+        q_out, p_out, borrow = q // 2 + 1, p, False
+    else:
+        n = spatial_shape[0]
+        q = _split(n)
+        p, q_out, p_out, borrow = n // q, q, (n // 2) // q + 1, True
+    kv = np.arange(q_out)[None, None, :]
+    mv = np.arange(q)[:, None, None]
+    rows = np.arange(p)[None, :, None] - ((kv < mv) if borrow else 0)
+    shift_v = (rows % p) * q + (kv - mv) % q                            # (mv, u, kv)
+    mu = np.arange(p)[None, :]
+    shift_u = mu * p + (np.arange(p_out)[:, None] - mu) % p             # (ku, mu)
+    return p, q, q_out, p_out, shift_v, shift_u
 
 
 def _as_grid(x_half, spatial_shape):
@@ -152,7 +184,7 @@ def hermitian_project(x_half, spatial_shape):
     Im X to 0 at DC and Nyquist. The map is real-linear and self-adjoint."""
     xp = backend.array_module(x_half)
     x, h = _as_grid(x_half, spatial_shape)
-    neg_u, self_conj, _, _, _ = _tables(h, spatial_shape[-1])
+    neg_u, self_conj, _ = _tables(h, spatial_shape[-1])
     cols = xp.asarray(self_conj)
     out = x.copy()
     sc = x[..., cols]
@@ -166,7 +198,7 @@ def hermitian_extend(x_half, spatial_shape):
     xp = backend.array_module(x_half)
     x, h = _as_grid(hermitian_project(x_half, spatial_shape), spatial_shape)
     w = spatial_shape[-1]
-    neg_u, _, mirror_cols, _, _ = _tables(h, w)
+    neg_u, _, mirror_cols = _tables(h, w)
     full = xp.empty(x.shape[:2] + (w,), dtype=x.dtype)
     full[..., : x.shape[-1]] = x
     full[..., x.shape[-1]:] = x[:, xp.asarray(neg_u)][..., xp.asarray(mirror_cols)].conj()
@@ -176,31 +208,34 @@ def hermitian_extend(x_half, spatial_shape):
 class _Convolver:
     """Half spectrum of (E a) (*) (E b) for a fixed b, many a (THEORY §5).
 
-    Y[ku, kv] = sum_{mu, mv} A[mu, mv] B[(ku-mu) mod H, (kv-mv) mod W], kv <= W/2:
+    2D: Y[ku, kv] = sum_{mu, mv} A[mu, mv] B[(ku-mu) mod H, (kv-mv) mod W], kv <= W/2:
     first P[mu, u, kv] = sum_mv A[mu, mv] B[u, (kv-mv) mod W] (one batched matmul,
     N * H(W/2+1) complex multiply-adds per map), then Y[ku] = sum_mu P[mu, ku-mu].
+    1D: the same on the length folded into a P x Q grid (:func:`_plan`), so the
+    gathered matrix holds N Q entries per map instead of the N^2/2 of a
+    Toeplitz matrix; the matmul then costs N^2 multiply-adds per map.
     """
 
     def __init__(self, b_half, spatial_shape):
-        self.xp = backend.array_module(b_half)
+        xp = self.xp = backend.array_module(b_half)
         self.spatial_shape = tuple(spatial_shape)
         self.out_shape = b_half.shape
-        b_full = hermitian_extend(b_half, spatial_shape)
-        m, h, w = b_full.shape
-        _, _, _, shift_v, shift_u = _tables(h, w)
-        wh = w // 2 + 1
-        # b_matrix[mv, (u, kv)] = B[u, (kv - mv) mod W], C-contiguous (M, W, H*Wh) for BLAS
-        shifted = self.xp.take(b_full.reshape(m, h * w), self.xp.asarray(shift_v), axis=1)
-        self.b_matrix = shifted.reshape(m, w, h * wh)
-        self.shift_u = self.xp.asarray(shift_u)
-        self.h, self.wh = h, wh
+        p, q, q_out, p_out, shift_v, shift_u = _plan(self.spatial_shape)
+        b_full = hermitian_extend(b_half, spatial_shape).reshape(-1, p * q)
+        # b_matrix[mv, (u, kv)], C-contiguous (M, Q, P*Q_out) for BLAS
+        self.b_matrix = xp.take(b_full, xp.asarray(shift_v), axis=1).reshape(-1, q, p * q_out)
+        self.shift_u = xp.asarray(shift_u)
+        self.grid = p, q, q_out, p_out
 
     def __call__(self, a_half):
-        a_full = hermitian_extend(a_half, self.spatial_shape)
-        m, h, wh = a_full.shape[0], self.h, self.wh
-        p = self.xp.matmul(a_full, self.b_matrix)                  # (M, mu, H*Wh)
-        p = self.xp.take(p.reshape(m, h * h, wh), self.shift_u, axis=1)   # (M, ku, mu, Wh)
-        return p.sum(axis=2).reshape(self.out_shape)
+        p, q, q_out, p_out = self.grid
+        a_full = hermitian_extend(a_half, self.spatial_shape).reshape(-1, p, q)
+        m = a_full.shape[0]
+        rows = self.xp.matmul(a_full, self.b_matrix).reshape(m, p * p, q_out)  # (M, mu, u, kv)
+        y = self.xp.take(rows, self.shift_u, axis=1).sum(axis=2)               # (M, ku, kv)
+        if len(self.spatial_shape) == 1:
+            y = y.reshape(m, p_out * q)[:, : self.out_shape[-1]]
+        return y.reshape(self.out_shape)
 
 
 def spectral_convolve(a_half, b_half, spatial_shape):
