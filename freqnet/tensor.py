@@ -203,6 +203,23 @@ class Tensor:
             )
         return bool(self.data)
 
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def _scalar(self, what):
+        if self.data.size != 1:
+            raise ValueError(f"{what}() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def __array__(self, dtype=None, copy=None):
+        """NumPy conversion (``numpy.asarray(t)``) for tensors on the CPU."""
+        if self.device != "cpu":
+            raise TypeError("numpy.asarray() of a GPU tensor: call .numpy() for a host copy")
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def any(self): return bool(self.data.any())
     def all(self): return bool(self.data.all())
 

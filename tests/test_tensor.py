@@ -306,3 +306,15 @@ def test_moving_to_gpu_without_cupy_gives_the_reason(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)       # makes `import cupy` fail
     with pytest.raises(backend.BackendError, match="cupy cannot be imported: ModuleNotFoundError"):
         fn.tensor(np.ones(2)).to("gpu")
+
+
+def test_scalar_conversions_and_numpy_protocol():
+    import numpy as np
+    import pytest
+    import freqnet as fn
+    t = fn.tensor(np.array([2.5]))
+    assert float(t) == 2.5 and int(fn.tensor(np.array(7))) == 7
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(np.asarray(fn.tensor(m)), m)
+    with pytest.raises(ValueError, match=r"one element.*\(2, 3\)"):
+        float(fn.tensor(m))
