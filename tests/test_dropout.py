@@ -37,6 +37,10 @@ def test_dropout_is_reproducible_identity_in_eval_and_unbiased():
     a = nn.SpectralDropout(0.5, rng=7)(X).numpy()
     b = nn.SpectralDropout(0.5, rng=7)(X).numpy()
     np.testing.assert_array_equal(a, b)
+    np.random.seed(11)
+    c = nn.SpectralDropout(0.5)(X).numpy()
+    np.random.seed(11)
+    np.testing.assert_array_equal(nn.SpectralDropout(0.5)(X).numpy(), c)
     layer = nn.SpectralDropout(0.5, rng=7).eval()
     assert layer(X) is X
     big = _spectrum(np.ones((4000, 1, 1, 4)), (1, 4))

@@ -13,9 +13,10 @@ self-conjugate columns (v = 0 and, for even W, v = W/2) the bins u and -u mod H
 are conjugates of each other, so they share one mask value; the masked
 spectrum is therefore still the spectrum of a real signal. DC may be dropped.
 
-Randomness: pass ``rng`` (a ``numpy.random.Generator``, or a seed) to make
-masks reproducible; masks are drawn on the host and moved to the input's
-device.
+Randomness: ``rng`` is a ``numpy.random.Generator`` or a seed; without one,
+the seed comes from NumPy's global generator (``numpy.random.seed`` makes
+masks reproducible). The layer keeps its Generator (checkpoints save its
+state). Masks are drawn on the host and moved to the input's device.
 """
 from .. import backend, ops
 from ..tensor import Tensor
@@ -41,7 +42,12 @@ BRANCHES = {"fourier": _fourier_mask}
 
 
 def _generator(rng):
-    if rng is None or isinstance(rng, (int, backend.numpy.integer)):
+    """``rng`` as a Generator: a seed makes one; None draws the seed from NumPy's
+    global generator, so ``numpy.random.seed`` makes masks reproducible (as
+    :mod:`freqnet.nn.init` does for weights)."""
+    if rng is None:
+        rng = int(backend.numpy.random.randint(0, 2 ** 63 - 1, dtype="int64"))
+    if isinstance(rng, (int, backend.numpy.integer)):
         return backend.numpy.random.default_rng(rng)
     return rng
 
