@@ -121,6 +121,11 @@ def check_sigmoid_transform(ctx):
     radii = (10.0, 100.0) if ctx.quick else (10.0, 100.0, 1000.0)
     tests = TEST_FUNCTIONS[:2] if ctx.quick else TEST_FUNCTIONS
     freqs = (0.3, 1.0, 2.5) if ctx.quick else (0.1, 0.3, 0.7, 1.0, 2.0, 3.0)
+    for a, s in tests:
+        t = GaussianTest(a, s)
+        ctx.say(f"phi centred at {a:+.1f}, width {s}: <pi delta - i pi pv csch, phi> = "
+                f"{sigmoid_transform_pairing(t):.12f}, <sigma, F phi> = "
+                f"{t.pair_with(special.expit, -t.reach(), t.reach()):.12f}")
     for r in radii:
         ctx.say(f"int_-{r:g}^{r:g} sigma = {quad(special.expit, -r, r):.15g}  (= R: grows without bound)")
     measures = [
@@ -209,6 +214,12 @@ def relu_linearity_error(n, rng):
              "truncated ramp; backward is a spatial mask")
 def check_relu_heaviside(ctx):
     tests = TEST_FUNCTIONS[:2] if ctx.quick else TEST_FUNCTIONS
+    for a, s in tests:
+        t = GaussianTest(a, s)
+        ctx.say(f"phi centred at {a:+.1f}, width {s}: <F[H], phi> = {heaviside_pairing(t):.12f}, "
+                f"<H, F phi> = {t.pair_with(lambda x: 1.0, 0.0, t.reach()):.12f}")
+        ctx.say(f"{'':30s}<F[ReLU], phi> = {relu_pairing(t):.12f}, "
+                f"<ReLU, F phi> = {t.pair_with(lambda x: x, 0.0, t.reach()):.12f}")
     r2, closed2 = lorentzian_ratio(1e-2)
     r4, closed4 = lorentzian_ratio(1e-4)
     ctx.say(f"Lorentzian eps/(eps^2+w^2) paired with e^(-w^2/2), over pi phi(0): "

@@ -116,6 +116,8 @@ def z_transform_product_error(n, k, points, rng):
              "Def. 4 is vague")
 def check_laplace_convolution(ctx):
     ps = (1.0,) if ctx.quick else (0.5, 1.0, 2.0)
+    for p in ps:
+        ctx.say(f"p={p}: L[sigma](p) L[g](p) = {float(laplace_sigmoid(p)) / (p + 2):.15f}")
     one_sided = laplace_convolution_error(ps, one_sided_convolution)
     full_line = laplace_convolution_error((1.0,), full_line_convolution)
     ctx.say(f"f = sigma, g = e^(-2x): one-sided {one_sided:.3g}, full-line convolution {full_line:.3g}")

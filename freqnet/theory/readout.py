@@ -85,7 +85,14 @@ def check_readout(ctx):
         return float((X * np.conj(Y)).real.sum() / np.prod(shape))
     right = parseval_error(parseval_weighted, rng)
     wrong = parseval_error(unweighted, rng)
-    ctx.say(f"Parseval on half spectra: with d_k {right:.3g}, without d_k {wrong:.3g}")
+    ctx.say(f"Parseval on half spectra, inner products x.y: with d_k {right:.3g}, without d_k {wrong:.3g}")
+    x = rng.standard_normal((8, 8))
+    X = rfft2(x)
+    energy, with_d, without_d = (x * x).sum(), parseval_weighted(X, X, x.shape), unweighted(X, X, x.shape)
+    ctx.say(f"energy of an 8x8 map: sum x^2 = {energy:.10f}, with d_k {with_d:.10f}, without {without_d:.10f}")
+    b = rng.standard_normal((2, 3, 4, 5))
+    ctx.say("GAP of a (2, 3, 4, 5) map, spectral DC/HW:", np.round(nn.GlobalAvgPool()(spectrum_of(b)).data[0], 12),
+            " spatial mean:", np.round(b.mean(axis=(2, 3))[0], 12))
     return [
         Measure("Parseval (1/N) sum d Re(X conj Y) vs x.y (1D, 2D, odd/even)", right, 1e-13),
         Measure("nn.GlobalAvgPool (DC / HW) vs spatial mean", gap_error(rng), 1e-13),
@@ -93,4 +100,5 @@ def check_readout(ctx):
         Measure("freqnet.gradcheck of SpectralLinear wrt input and A", dense_gradcheck(rng), 0.0, headline=False),
         Measure("SGD on A = SGD on V with lr d/N per bin", sgd_step_error(rng), 1e-13),
         Measure("WRONG: Parseval without the d_k weights", wrong, 0.1, "large"),
+        Measure("WRONG: energy sum x^2 without d_k (8x8 map)", relerr(without_d, energy), 0.1, "large"),
     ]
