@@ -8,7 +8,10 @@ spectrum: per channel, with N the spatial size and B the batch,
   with the d_k weights; biased, as torch normalizes)
 * Y = weight * (X - N mean delta) / sqrt(var + eps) + N bias delta
 
-so only the DC bin is shifted and the whole spectrum is scaled. Training
+so only the DC bin is shifted and the whole spectrum is scaled. (The sums
+use the stored coefficients as they are: on the spectrum of a real map,
+which every freqnet layer produces, Im X at DC/Nyquist is 0 and this is
+exactly the spatial batch norm.) Training
 updates running_mean and running_var (unbiased, factor n/(n-1), n = B N)
 with ``momentum`` (None: cumulative average), as torch does; eval uses them.
 
