@@ -11,4 +11,5 @@ from .activation import ReLU, Sigmoid, Tanh, GELU, CReLU, ModReLU
 from .normalization import BatchNorm1d, BatchNorm2d
 from .dropout import SpectralDropout
 from .losses import CrossEntropyLoss, BCEWithLogitsLoss, MSELoss, SpectralMSELoss
+from .laplace_conv import LaplaceConv1d, LaplaceConv2d
 from . import functional
