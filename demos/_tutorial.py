@@ -6,6 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from freqnet import backend  # noqa: E402
 from freqnet.theory.record import Measure  # noqa: E402
 
 
@@ -19,6 +20,10 @@ class Step:
         self.args = p.parse_args(argv)
         self.out, self.quick = self.args.out, self.args.quick
         os.makedirs(self.out, exist_ok=True)
+        if backend.name != "numpy":
+            print(f"(the tutorial compares with NumPy references on the CPU: switching from "
+                  f"{backend.name} to the numpy backend)")
+            backend.use("numpy")
         self.measures = []
         print(title)
         print("=" * len(title))
