@@ -70,10 +70,8 @@ class CReLUFunction(Function):
 
 
 def _mask_parts(z, keep_re, keep_im):
-    out = backend.array_module(z).empty_like(z)
-    out.real = z.real * keep_re
-    out.imag = z.imag * keep_im
-    return out
+    """Re z where keep_re, plus i Im z where keep_im (dtype kept)."""
+    return (z.real * keep_re + 1j * (z.imag * keep_im)).astype(z.dtype, copy=False)
 
 
 class ModReLUFunction(Function):
