@@ -50,20 +50,27 @@ def idht(h, ndim, method="matrix"):
 
 class HartleyKernelSpectrum(Function):
     """W_H = DHT(Wpad), the kernel placed as in THEORY.md §1 (so that the
-    correlation theorem gives the same layer as the Fourier twin).
-    Backward: grad_w = window(DHT(grad_W_H))."""
+    correlation theorem gives the same layer as the Fourier twin), computed
+    from the k x k taps alone. Backward: grad_w = taps of DHT(grad_W_H)."""
 
     category = "transform"
     transform = "forward"
     transform_of = "weight"
 
     def forward(self, w, spatial_shape):
-        self.spatial_shape = tuple(spatial_shape)
+        fourier.check_kernel_fits(w.shape[2:], spatial_shape)
         self.kernel_shape = w.shape[2:]
-        return hart.dht(fourier.place_kernel(w, self.spatial_shape), len(self.spatial_shape))
+        return hart.kernel_spectrum(w, tuple(spatial_shape))
 
     def backward(self, g):
-        return fourier.kernel_window(hart.dht(g, len(self.spatial_shape)), self.kernel_shape), None
+        return hart.kernel_spectrum_adjoint(g, self.kernel_shape), None
+
+
+def _channels_first(af, freq_shape):
+    """(F, B, C) -> a (B, C, *freq) view of the same memory, as the Fourier
+    SpectralMix returns: the next mixing reads its (F, B, C) operand with no copy."""
+    nf = len(freq_shape)
+    return af.reshape(tuple(freq_shape) + af.shape[1:]).transpose((nf, nf + 1) + tuple(range(nf)))
 
 
 class HartleyMix(Function):
@@ -71,51 +78,56 @@ class HartleyMix(Function):
 
         Z[b,o] = sum_c We[o,c] X[b,c] - Wo[o,c] X^-[b,c] + N b_o delta_DC,
 
-    one batched matmul over the frequencies: [X, X^-] (F, B, 2C) @ [We; -Wo]
-    (F, 2C, O), 2 * 2 C O real multiply-adds per bin on H*W bins, the cost of
-    the Fourier twin's complex product on H*(W/2+1) bins.
-    Backward: [gX, gX^-] = G [We; -Wo]^T, gX = gX + (gX^-)^-; [gWe; -gWo] =
-    [X, X^-]^T G, gW = (gWe + gWe^-)/2 + (gWo - gWo^-)/2; gb = N sum_b G[DC].
+    one batched matmul over the flattened frequencies f: [X, X^-] (F, B, 2C)
+    @ [We; -Wo] (F, 2C, O), 2 * 2 C O real multiply-adds per bin on H*W bins,
+    the cost of the Fourier twin's complex product on H*(W/2+1) bins. In this
+    (F, ...) layout the reversal k -> -k is a gather of rows, ``rev``; the
+    output is a frequency-major view (as the Fourier twin's).
+    Backward: [gX, gX^-] = G [We; -Wo]^T, gX = gX + (gX^-)[rev]; with
+    [a, b] = [X, X^-]^T G, gW = (a - b)/2 + (a + b)[rev]/2; gb = N sum_b G[DC].
     """
 
     category = "channel_mixing"
 
     def forward(self, x, w, bias, n_pixels):
         xp = backend.array_module(x)
-        self.ndim = x.ndim - 2
         batch, cin = x.shape[:2]
         cout = w.shape[0]
         self.freq_shape = x.shape[2:]
         f = math.prod(self.freq_shape)
-        we, wo = hart.even_odd(w, self.ndim)
-        xcat = xp.concatenate([x, hart.reverse(x, self.ndim)], axis=1)
-        xf = xp.ascontiguousarray(xcat.reshape(batch, 2 * cin, f).transpose(2, 0, 1))   # (F, B, 2C)
-        wcat = xp.concatenate([we, -wo], axis=1)
-        wf = xp.ascontiguousarray(wcat.reshape(cout, 2 * cin, f).transpose(2, 1, 0))    # (F, 2C, O)
+        rev = xp.asarray(hart.reverse_index(tuple(self.freq_shape)))
+        xf = xp.empty((f, batch, 2 * cin), dtype=x.dtype)
+        xf[:, :, :cin] = x.reshape(batch, cin, f).transpose(2, 0, 1)
+        xf[:, :, cin:] = xf[rev, :, :cin]
+        w2 = w.reshape(cout, cin, f)
+        wr = w2[..., rev]
+        wf = xp.empty((f, 2 * cin, cout), dtype=w.dtype)
+        wf[:, :cin] = (w2 + wr).transpose(2, 1, 0)
+        wf[:, cin:] = (wr - w2).transpose(2, 1, 0)
+        wf *= wf.dtype.type(0.5)                                          # [We; -Wo]
         yf = xp.matmul(xf, wf)
         if bias is not None:
             yf[0] += bias * yf.dtype.type(n_pixels)
         self.n_pixels = n_pixels
-        self.save(xf, wf)
-        return xp.ascontiguousarray(yf.transpose(1, 2, 0)).reshape((batch, cout) + self.freq_shape)
+        self.save(xf, wf, rev)
+        return _channels_first(yf, self.freq_shape)
 
     def backward(self, g):
         xp = backend.array_module(g)
-        xf, wf = self.saved
+        xf, wf, rev = self.saved
         batch, cout = g.shape[:2]
         cin = xf.shape[2] // 2
         f = xf.shape[0]
         gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))         # (F, B, O)
         gx = gw = gb = None
         if self.needs(0):
-            gcat = xp.matmul(gf, wf.transpose(0, 2, 1)).transpose(1, 2, 0)               # (B, 2C, F)
-            gcat = gcat.reshape((batch, 2 * cin) + self.freq_shape)
-            gx = gcat[:, :cin] + hart.reverse(gcat[:, cin:], self.ndim)
+            gcat = xp.matmul(gf, wf.transpose(0, 2, 1))                                  # (F, B, 2C)
+            gx = _channels_first(gcat[:, :, :cin] + gcat[rev, :, cin:], self.freq_shape)
         if self.needs(1):
-            gcat = xp.matmul(xf.transpose(0, 2, 1), gf).transpose(2, 1, 0)               # (O, 2C, F)
-            gcat = gcat.reshape((cout, 2 * cin) + self.freq_shape)
-            gwe, gwo = gcat[:, :cin], -gcat[:, cin:]
-            gw = (gwe + hart.reverse(gwe, self.ndim)) / 2 + (gwo - hart.reverse(gwo, self.ndim)) / 2
+            gcat = xp.matmul(xf.transpose(0, 2, 1), gf)                                  # (F, 2C, O)
+            a, b = gcat[:, :cin], gcat[:, cin:]
+            gwf = ((a - b) + (a + b)[rev]) * gcat.dtype.type(0.5)
+            gw = xp.ascontiguousarray(gwf.transpose(2, 1, 0)).reshape((cout, cin) + self.freq_shape)
         if self.needs(2):
             gb = gf[0].sum(axis=0) * gf.dtype.type(self.n_pixels)
         return gx, gw, gb, None

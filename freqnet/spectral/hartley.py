@@ -140,6 +140,13 @@ def reverse(h, ndim=1, axis=None):
     return xp.roll(xp.flip(h, axis=axes), 1, axis=axes)
 
 
+@functools.lru_cache(maxsize=None)
+def reverse_index(spatial_shape):
+    """rev[f] = flat index of (-k mod N) jointly on every axis, for flat index f of k."""
+    grids = np.meshgrid(*[(-np.arange(n)) % n for n in spatial_shape], indexing="ij")
+    return np.ravel_multi_index([g.reshape(-1) for g in grids], spatial_shape)
+
+
 def even_odd(h, ndim=1):
     """(He, Ho) = ((H + H^-)/2, (H - H^-)/2)."""
     r = reverse(h, ndim)
@@ -168,6 +175,39 @@ def correlate_adjoint_kernel(g, hx, ndim=1):
     """grad_W of :func:`correlate`: Xo G + Xe G^-."""
     xe, xo = even_odd(hx, ndim)
     return xo * g + xe * reverse(g, ndim)
+
+
+def _tap_tables(kernel_shape, spatial_shape, dtype, like):
+    """Rows of the DHT tables at the placed kernel taps (i - k//2) mod n (THEORY §1)."""
+    xp = backend.array_module(like)
+    rows = []
+    for k, n in zip(kernel_shape, spatial_shape):
+        taps = xp.asarray((np.arange(k) - k // 2) % n)
+        rows.append(tuple(t[taps] for t in cas_tables(n, dtype, like)))   # (k, n) each
+    return rows
+
+
+def kernel_spectrum(w, spatial_shape):
+    """DHT of the kernel ``w`` (..., k[, k]) placed on a ``spatial_shape`` map as in
+    THEORY §1, from its k (x k) taps only: 1D w Cas[taps]; 2D
+    C[taps]^T w Cas[taps] + S[taps]^T w Cas'[taps] (the tables are symmetric)."""
+    ndim = len(spatial_shape)
+    tables = _tap_tables(w.shape[-ndim:], spatial_shape, w.dtype, w)
+    if ndim == 1:
+        return w @ tables[0][2]
+    (c_h, s_h, _, _), (_, _, cas_w, casm_w) = tables
+    return c_h.T @ (w @ cas_w) + s_h.T @ (w @ casm_w)
+
+
+def kernel_spectrum_adjoint(g, kernel_shape):
+    """Adjoint of :func:`kernel_spectrum`: the taps of DHT(g) at the kernel positions."""
+    ndim = len(kernel_shape)
+    spatial_shape = g.shape[-ndim:]
+    tables = _tap_tables(kernel_shape, spatial_shape, g.dtype, g)
+    if ndim == 1:
+        return g @ tables[0][2].T
+    (c_h, s_h, _, _), (_, _, cas_w, casm_w) = tables
+    return c_h @ (g @ cas_w.T) + s_h @ (g @ casm_w.T)
 
 
 def parseval_weights(spatial_shape, xp, dtype):
