@@ -459,3 +459,13 @@ def test_broadcasting_gradients_any_shapes(shapes, op):
     ref = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
            "where": lambda x, y: np.where(cond, x, y)}[op]
     check(f, a, b, reference=ref)
+
+
+def test_sigmoid_keeps_relative_accuracy_in_both_tails():
+    import numpy as np
+    import freqnet as fn
+    x = np.array([-745.0, -60.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0])
+    got = fn.sigmoid(fn.tensor(x)).numpy()
+    with np.errstate(over="ignore"):
+        want = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)

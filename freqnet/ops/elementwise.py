@@ -115,7 +115,8 @@ class Sigmoid(Function):
     def forward(self, x):
         _require_real("sigmoid", x)
         xp = backend.array_module(x)
-        y = 0.5 + 0.5 * xp.tanh(0.5 * x)   # stable for any x
+        e = xp.exp(-xp.abs(x))             # never overflows; accurate in both tails
+        y = xp.where(x >= 0, 1, e) / (1 + e)
         self.save(y)
         return y
 
