@@ -330,3 +330,57 @@ def test_spectral_weights_for_another_map_size():
     x = nn.ToSpectrum()(freqnet.tensor(np.ones((1, 1, 6, 6), np.float32)))
     with pytest.raises(ValueError, match=r"built for \(8, 8\) maps .* spatial shape \(6, 6\)"):
         layer(x)
+
+
+# -- both routes of the kernel transform (direct DFT of the taps, rfftn of the placed kernel)
+
+@pytest.fixture(params=["direct", "fft"])
+def kernel_route(request, monkeypatch):
+    from freqnet.spectral import fourier
+    monkeypatch.setattr(fourier, "_direct_dft_is_cheaper", lambda k, s: request.param == "direct")
+    return request.param
+
+
+@pytest.mark.parametrize("shape,k", [((7, 6), 3), ((6, 9), 4), ((5, 5), 5)])
+def test_conv2d_both_kernel_routes_match_reference(kernel_route, shape, k):
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 3) + shape)
+    gy = rng.standard_normal((2, 2) + shape)
+    layer = make_conv2d(3, 2, k, "float64")
+    xt, y = spectral_layer_output(layer, x, "float64")
+    assert rel_err(y.numpy(), ref_corr2d(x, layer.weight.numpy(), layer.bias.numpy())) < 1e-10
+    (y * freqnet.tensor(gy)).sum().backward()
+    gx, gw, _ = ref_corr2d_grads(x, layer.weight.numpy(), gy)
+    assert rel_err(xt.grad.numpy(), gx) < 1e-10 and rel_err(layer.weight.grad.numpy(), gw) < 1e-10
+
+
+@pytest.mark.parametrize("n,k", [(64, 3), (9, 4)])
+def test_conv1d_both_kernel_routes(kernel_route, n, k):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((2, 2, n))
+    np.random.seed(7)
+    layer = nn.SpectralConv1d(2, 3, k, dtype="float64")
+    _, y = spectral_layer_output(layer, x, "float64", ndim=1)
+    assert rel_err(y.numpy(), ref_corr1d(x, layer.weight.numpy(), layer.bias.numpy())) < 1e-10
+    w = freqnet.tensor(rng.standard_normal((2, 2, k)), requires_grad=True)
+    xs = freqnet.tensor(rng.standard_normal((2, 2, 6)), requires_grad=True)
+    freqnet.gradcheck(lambda x, w: F.spectral_conv(nn.ToSpectrum(ndim=1)(x), w, None), (xs, w))
+
+
+def test_conv2d_gradcheck_both_routes(kernel_route):
+    rng = np.random.default_rng(14)
+    x = freqnet.tensor(rng.standard_normal((2, 2, 4, 5)), requires_grad=True)
+    w = freqnet.tensor(rng.standard_normal((2, 2, 3, 2)), requires_grad=True)
+    freqnet.gradcheck(lambda x, w: F.spectral_conv(nn.ToSpectrum()(x), w, None), (x, w))
+
+
+def test_conv_chain_on_frequency_major_views():
+    """Mixing outputs are frequency-major views; a second conv and the
+    transforms take them as they are."""
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((2, 2, 6, 7))
+    np.random.seed(8)
+    c1, c2 = nn.SpectralConv2d(2, 3, 3, dtype="float64"), nn.SpectralConv2d(3, 2, 3, dtype="float64")
+    y = nn.ToSpatial()(c2(c1(nn.ToSpectrum()(freqnet.tensor(x)))))
+    mid = ref_corr2d(x, c1.weight.numpy(), c1.bias.numpy())
+    assert rel_err(y.numpy(), ref_corr2d(mid, c2.weight.numpy(), c2.bias.numpy())) < 1e-10

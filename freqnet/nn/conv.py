@@ -64,10 +64,10 @@ def _conv_fourier(x, weight, bias, parameterization, modes, layer):
             raise ValueError(
                 f"{layer}: full-size spectral weights over {tuple(weight.shape[2:])} frequencies "
                 f"do not fit the input, whose half spectrum is {want} (spatial shape {s})")
-        w_hat = sops.HermitianWeights()(weight, s, None)
+        w_hat = sops.SpectralWeights()(weight, s, None)
         return tag(sops.SpectralMix()(x, w_hat, bias, n), "fourier", s)
     fourier.check_modes(modes, s, layer)
-    w_hat = sops.HermitianWeights()(weight, s, modes)
+    w_hat = sops.SpectralWeights()(weight, s, modes)
     y = sops.SpectralMix()(sops.LowModes()(x, s, modes), w_hat, bias, n)
     return tag(sops.ScatterModes()(y, s, modes), "fourier", s)
 

@@ -18,8 +18,11 @@ def _prod(shape):
 
 
 class KernelSpectrum(Function):
-    """What = rfftn(Wpad), the half spectrum of a spatial kernel placed per
-    THEORY.md §1. Backward: grad_w = window(N irfftn(grad_What / d))."""
+    """The mixing weights of a spatial kernel w (out, in, *K):
+    Wc[*freq, in, out] = conj(rfftn(Wpad))[out, in, *freq], Wpad placed per
+    THEORY.md §1; frequency-major, ready for :class:`SpectralMix`. Computed by
+    a direct DFT of the K taps or an rfftn, whichever is cheaper; backward is
+    the exact adjoint (one irfftn of the gradient on the FFT route)."""
 
     category = "transform"
     transform = "forward"
@@ -28,15 +31,10 @@ class KernelSpectrum(Function):
     def forward(self, w, spatial_shape):
         self.spatial_shape = tuple(spatial_shape)
         self.kernel_shape = w.shape[-len(spatial_shape):]
-        axes = tuple(range(-len(spatial_shape), 0))
-        return backend.rfftn(fourier.place_kernel(w, self.spatial_shape), axes=axes)
+        return fourier.kernel_mixing_weights(w, self.spatial_shape)
 
     def backward(self, g):
-        xp = backend.array_module(g)
-        s = self.spatial_shape
-        d = fourier.multiplicity(s, xp, g.real.dtype)
-        full = backend.irfftn(g / d, s=s, axes=tuple(range(-len(s), 0))) * float(_prod(s))
-        return fourier.kernel_window(full, self.kernel_shape), None
+        return fourier.kernel_mixing_weights_adjoint(g, self.kernel_shape, self.spatial_shape), None
 
 
 class ParsevalDual(Function):
@@ -62,62 +60,80 @@ class ParsevalDual(Function):
         return ga.reshape(self.a_shape), None, None
 
 
-class SpectralMix(Function):
-    """Y[b,o] = sum_c X[b,c] conj(W[o,c]) + N b_o delta_DC (THEORY.md §1).
+def _channels_first(af, freq_shape):
+    """(F, B, C) -> a (B, C, *freq) view of the same memory (no copy).
 
-    Channel mixing is one batched matmul with frequency as the batch axis:
-    (F, B, Cin) @ (F, Cin, Cout). Backward: grad_X = sum_o gY W,
-    grad_W = sum_b X conj(gY), grad_b = N sum_b Re gY[DC]. The frequency
-    axes may be any trailing ``nfreq`` axes (full or mode-truncated); bin 0
-    of the flattened frequencies is the DC bin.
+    Spectra leave the mixing frequency-major in memory; the next mixing then
+    gets its (F, B, C) operand without a copy, and elementwise layers keep
+    that order (NumPy's 'K' order)."""
+    lead = af.shape[1:]
+    af = af.reshape(tuple(freq_shape) + lead)
+    nf = len(freq_shape)
+    return af.transpose((nf, nf + 1) + tuple(range(nf)))
+
+
+class SpectralMix(Function):
+    """Y[b,o] = sum_c X[b,c] Wc[c,o] + N b_o delta_DC per frequency (THEORY.md §1,
+    with Wc = conj(What) in the frequency-major layout of KernelSpectrum).
+
+    One batched GEMM with frequency as the batch axis (DESIGN.md §7):
+    (F, B, Cin) @ (F, Cin, Cout), run in real arithmetic on float views of
+    the interleaved complex data with the block weights [[Wr, Wi], [-Wi, Wr]]
+    (:func:`fourier.real_block_weights`), so the backward products need no
+    conjugated copies: grad_X = gY @ block^T, grad_block = X^T @ gY. The
+    frequency-major copy of X made in forward is reused by backward, and the
+    outputs are frequency-major views (see :func:`_channels_first`).
+    Backward in complex terms (THEORY.md §1): grad_X = sum_o gY conj(Wc),
+    grad_Wc = sum_b conj(X) gY, grad_b = N sum_b Re gY[DC].
     """
 
     category = "channel_mixing"
 
-    def forward(self, x, w, bias, n_pixels):
+    def forward(self, x, wc, bias, n_pixels):
         xp = backend.array_module(x)
         batch, cin = x.shape[:2]
-        cout = w.shape[0]
         self.freq_shape = x.shape[2:]
         f = _prod(self.freq_shape)
-        xf = xp.ascontiguousarray(x.reshape(batch, cin, f).transpose(2, 0, 1))      # (F, B, Cin)
-        wf = xp.ascontiguousarray(w.reshape(cout, cin, f).transpose(2, 1, 0))       # (F, Cin, Cout)
-        yf = xp.matmul(xf, wf.conj())                                                # (F, B, Cout)
+        cout = wc.shape[-1]
+        xf = xp.ascontiguousarray(x.reshape(batch, cin, f).transpose(2, 0, 1))   # (F, B, Cin)
+        block = fourier.real_block_weights(wc.reshape(f, cin, cout))
+        yf = xp.matmul(xf.view(block.dtype), block).view(x.dtype)                  # (F, B, Cout)
         if bias is not None:
             yf[0] += bias * float(n_pixels)
-        self.n_pixels = n_pixels
-        self.save(xf, wf)
-        y = yf.transpose(1, 2, 0).reshape((batch, cout) + self.freq_shape)
-        return xp.ascontiguousarray(y)
+        self.n_pixels, self.wc_shape = n_pixels, wc.shape
+        self.save(xf, block)
+        return _channels_first(yf, self.freq_shape)
 
     def backward(self, g):
         xp = backend.array_module(g)
-        xf, wf = self.saved
+        xf, block = self.saved
         batch, cout = g.shape[:2]
-        cin = xf.shape[2]
-        f = xf.shape[0]
-        gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))      # (F, B, Cout)
+        f, _, cin = xf.shape
+        gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))    # (F, B, Cout)
+        gfr = gf.view(block.dtype)
         gx = gw = gb = None
         if self.needs(0):
-            gx = xp.matmul(gf, wf.transpose(0, 2, 1))                                # (F, B, Cin)
-            gx = xp.ascontiguousarray(gx.transpose(1, 2, 0)).reshape((batch, cin) + self.freq_shape)
+            gxf = xp.matmul(gfr, block.transpose(0, 2, 1)).view(g.dtype)           # (F, B, Cin)
+            gx = _channels_first(gxf, self.freq_shape)
         if self.needs(1):
-            gw = xp.matmul(gf.conj().transpose(0, 2, 1), xf)                         # (F, Cout, Cin)
-            gw = xp.ascontiguousarray(gw.transpose(1, 2, 0)).reshape((cout, cin) + self.freq_shape)
+            gblock = xp.matmul(xf.view(block.dtype).transpose(0, 2, 1), gfr)       # (F, 2Cin, 2Cout)
+            gw = fourier.real_block_weights_adjoint(gblock).reshape(self.wc_shape)
         if self.needs(2):
             gb = gf[0].real.sum(axis=0) * float(self.n_pixels)
         return gx, gw, gb, None
 
 
-class HermitianWeights(Function):
-    """Spectral weights projected onto spectra of real kernels (so outputs
-    stay spectra of real maps), also for FNO-truncated weights. Self-adjoint."""
+class SpectralWeights(Function):
+    """Spectral-parameterization weights (out, in, *freq) to mixing weights
+    Wc[*freq, in, out]: projected onto spectra of real kernels (so outputs stay
+    spectra of real maps; FNO-truncated ones too), conjugated and made
+    frequency-major. The projection is self-adjoint; backward undoes the rest."""
 
     category = "other"
 
     def forward(self, w, spatial_shape, modes):
         self.spatial_shape, self.modes = tuple(spatial_shape), modes
-        return self._project(w)
+        return fourier.to_mixing_layout(self._project(w))
 
     def _project(self, w):
         s, m = self.spatial_shape, self.modes
@@ -126,7 +142,7 @@ class HermitianWeights(Function):
         return fourier.hermitian_project_modes(w, s, m)
 
     def backward(self, g):
-        return self._project(g), None, None
+        return self._project(fourier.from_mixing_layout(g)), None, None
 
 
 class LowModes(Function):

@@ -335,3 +335,119 @@ def scatter_modes(y, spatial_shape, modes):
     else:
         out[..., _mode_rows(modes, spatial_shape, xp), :modes] = y
     return out
+
+
+# --------------------------------------------------------------------------
+# Channel-mixing weights in frequency-major layout (THEORY.md §1, DESIGN §7)
+#
+# The spectral convolution Y[b,o] = sum_c X[b,c] conj(What[o,c]) runs as one
+# batched matmul over frequencies, Y_f = X_f @ Wc_f, with the weights laid out
+# frequency-major: Wc[*freq, c, o] = conj(What[o, c, *freq]).
+
+def _kernel_dft_matrix(k, n, bins, xp, dtype):
+    """E[q, i] = exp(+2 pi i q (i - k//2) / n) for q < bins: conj of the DFT of
+    a tap placed at (i - k//2) mod n (THEORY.md §1 placement)."""
+    q = _np.arange(bins)[:, None]
+    i = _np.arange(k)[None, :] - k // 2
+    return xp.asarray(_np.exp(2j * _np.pi * q * i / n), dtype=dtype)
+
+
+def _direct_dft_is_cheaper(kernel_shape, spatial_shape):
+    """Direct DFT of a K-tap kernel: K1 M (K2 + H) complex MACs per plane, as
+    two GEMMs; an rfftn of the padded plane: ~H W log2(H W) butterflies, which
+    measured ~5x dearer per unit here (small strided planes). On 32x32 maps
+    the direct route wins for every kernel up to 31x31."""
+    h, w = (1,) + tuple(spatial_shape) if len(spatial_shape) == 1 else spatial_shape
+    k1, k2 = (1,) + tuple(kernel_shape) if len(kernel_shape) == 1 else kernel_shape
+    direct = k1 * half_size(w) * (k2 + h)
+    fft = 5.0 * h * w * max(_np.log2(h * w), 1.0)
+    return direct <= fft
+
+
+def kernel_mixing_weights(w, spatial_shape):
+    """Wc[*freq, c, o] = conj(rfftn(place_kernel(w)))[o, c, *freq] for a real
+    kernel w (out, in, *K): by a direct separable DFT of the K taps when that
+    is cheaper (small kernels), else by an rfftn of the placed kernel."""
+    xp = backend.array_module(w)
+    ndim = len(spatial_shape)
+    kernel = w.shape[-ndim:]
+    check_kernel_fits(kernel, spatial_shape)
+    cdtype = backend.result_type(w.dtype, "complex64")
+    cout, cin = w.shape[:2]
+    m = half_size(spatial_shape[-1])
+    if _direct_dft_is_cheaper(kernel, spatial_shape):
+        e_last = _kernel_dft_matrix(kernel[-1], spatial_shape[-1], m, xp, cdtype)
+        t = w.reshape(-1, kernel[-1]) @ e_last.T                        # (O C [K1], M)
+        if ndim == 1:
+            return xp.ascontiguousarray(t.reshape(cout, cin, m).transpose(2, 1, 0))
+        h, k1 = spatial_shape[0], kernel[0]
+        e_first = _kernel_dft_matrix(k1, h, h, xp, cdtype)
+        t = t.reshape(cout, cin, k1, m).transpose(2, 3, 1, 0).reshape(k1, -1)
+        return (e_first @ t).reshape(h, m, cin, cout)
+    placed = place_kernel(w, spatial_shape)                             # (O, C, *spatial)
+    moved = xp.moveaxis(placed, (0, 1), (-1, -2))                        # (*spatial, C, O)
+    return backend.rfftn(moved, axes=tuple(range(ndim))).conj()
+
+
+def kernel_mixing_weights_adjoint(g, kernel_shape, spatial_shape):
+    """Adjoint of :func:`kernel_mixing_weights` (real kernel, so the real part):
+    grad_w = Re(E^H g) directly, or window(N irfftn(conj(g) / d)) by FFT."""
+    xp = backend.array_module(g)
+    ndim = len(spatial_shape)
+    cin, cout = g.shape[-2:]
+    m = half_size(spatial_shape[-1])
+    if _direct_dft_is_cheaper(kernel_shape, spatial_shape):
+        k_last = kernel_shape[-1]
+        e_last = _kernel_dft_matrix(k_last, spatial_shape[-1], m, xp, g.dtype)
+        if ndim == 1:
+            s = g.reshape(m, -1).T                                       # (C O, M)
+            return (s @ e_last.conj()).real.reshape(cin, cout, k_last).transpose(1, 0, 2)
+        h, k1 = spatial_shape[0], kernel_shape[0]
+        e_first = _kernel_dft_matrix(k1, h, h, xp, g.dtype)
+        s = e_first.conj().T @ g.reshape(h, -1)                          # (K1, M C O)
+        s = s.reshape(k1, m, cin, cout).transpose(3, 2, 0, 1).reshape(-1, m)
+        return (s @ e_last.conj()).real.reshape(cout, cin, k1, k_last)
+    d = multiplicity(spatial_shape, xp, g.real.dtype)[(slice(None),) + (None, None)]
+    axes = tuple(range(ndim))
+    full = backend.irfftn(g.conj() / d, s=spatial_shape, axes=axes) * float(_np.prod(spatial_shape))
+    taps = kernel_window(xp.moveaxis(full, (-1, -2), (0, 1)), kernel_shape)
+    return xp.ascontiguousarray(taps)
+
+
+def to_mixing_layout(w):
+    """(out, in, *freq) complex weights -> Wc[*freq, in, out] = conj(w)."""
+    xp = backend.array_module(w)
+    return xp.ascontiguousarray(xp.moveaxis(w, (0, 1), (-1, -2))).conj()
+
+
+def from_mixing_layout(g):
+    """Adjoint of :func:`to_mixing_layout` (for gradients)."""
+    xp = backend.array_module(g)
+    return xp.ascontiguousarray(xp.moveaxis(g.conj(), (-1, -2), (0, 1)))
+
+
+def real_block_weights(wc):
+    """The real (…, 2 in, 2 out) matrix acting on interleaved (re, im) pairs
+    as the complex (…, in, out) matrix wc does: [re im] @ [[Wr, Wi], [-Wi, Wr]]
+    per channel pair, so a complex matmul runs as one real GEMM on float views."""
+    xp = backend.array_module(wc)
+    lead, (cin, cout) = wc.shape[:-2], wc.shape[-2:]
+    block = xp.empty(lead + (cin, 2, cout, 2), dtype=wc.real.dtype)
+    block[..., :, 0, :, 0] = wc.real
+    block[..., :, 1, :, 1] = wc.real
+    block[..., :, 0, :, 1] = wc.imag
+    xp.negative(wc.imag, out=block[..., :, 1, :, 0])
+    return block.reshape(lead + (2 * cin, 2 * cout))
+
+
+def real_block_weights_adjoint(gb):
+    """Complex gradient of wc from the gradient of :func:`real_block_weights`:
+    dL/dWr + i dL/dWi (THEORY.md §0 convention)."""
+    xp = backend.array_module(gb)
+    lead = gb.shape[:-2]
+    cin, cout = gb.shape[-2] // 2, gb.shape[-1] // 2
+    g = gb.reshape(lead + (cin, 2, cout, 2))
+    out = xp.empty(lead + (cin, cout), dtype=backend.result_type(gb.dtype, "complex64"))
+    xp.add(g[..., :, 0, :, 0], g[..., :, 1, :, 1], out=out.real)
+    xp.subtract(g[..., :, 0, :, 1], g[..., :, 1, :, 0], out=out.imag)
+    return out
