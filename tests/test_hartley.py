@@ -152,12 +152,23 @@ def test_ops_gradcheck():
     freqnet.gradcheck(lambda x: hops.dht(x, 2), (x,))
     freqnet.gradcheck(lambda x: hops.idht(x, 1), (x,))
     freqnet.gradcheck(lambda x, w, b: hops.HartleyMix()(x, w, b, 20), (x, w, b))
-    k = t(2, 3, 3, 3)
-    freqnet.gradcheck(lambda k: hops.HartleyKernelSpectrum()(k, (5, 4)), (k,))
+    for kshape, spatial in (((3, 3), (5, 4)), ((2, 4), (3, 5)), ((3,), (7,)), ((4,), (4,))):
+        k = t(2, 3, *kshape)
+        freqnet.gradcheck(lambda k: hops.HartleyKernelSpectrum()(k, spatial), (k,))
     p = t(1, 2, 4, 6)
     freqnet.gradcheck(lambda p: hops.HartleyAvgPool()(p, (4, 6), 2), (p,))
     a = t(3, 2 * 20)
     freqnet.gradcheck(lambda a: hops.HartleyParsevalDual()(a, 2, (5, 4)), (a,))
+
+
+@pytest.mark.parametrize("kshape,spatial", [((3, 3), (6, 5)), ((2, 4), (5, 7)), ((5,), (9,))])
+def test_kernel_spectrum_from_taps_is_the_dht_of_the_placed_kernel(kshape, spatial):
+    w = np.random.default_rng(15).standard_normal((2, 3) + kshape)
+    placed = np.zeros((2, 3) + spatial)
+    index = np.ix_(*[(np.arange(k) - k // 2) % n for k, n in zip(kshape, spatial)])
+    placed[(Ellipsis,) + index] = w
+    want = dht_of(placed) if len(spatial) == 2 else np.apply_along_axis(dht_loop, -1, placed)
+    assert rel(hartley.kernel_spectrum(w, spatial), want) < 1e-12
 
 
 def test_hartley_mix_equals_spatial_multichannel_correlation():
