@@ -151,8 +151,10 @@ class Tensor:
     def _accumulate(self, g):
         if self.grad is None:
             # always a private copy: one backward may hand the same array to
-            # several leaves (x + y) or pass the caller's grad= through
-            self.grad = Tensor._make(g.copy(), False)
+            # several leaves (x + y) or pass the caller's grad= through; in the
+            # gradient's own memory order (a plain memcpy, where order "C"
+            # would transpose a frequency-major spectrum)
+            self.grad = Tensor._make(g.copy(order="K"), False)
         else:
             self.grad = Tensor._make(self.grad.data + g, False)
 

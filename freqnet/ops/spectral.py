@@ -76,15 +76,14 @@ class SpectralMix(Function):
     """Y[b,o] = sum_c X[b,c] Wc[c,o] + N b_o delta_DC per frequency (THEORY.md §1,
     with Wc = conj(What) in the frequency-major layout of KernelSpectrum).
 
-    One batched GEMM with frequency as the batch axis (DESIGN.md §7):
-    (F, B, Cin) @ (F, Cin, Cout), run in real arithmetic on float views of
-    the interleaved complex data with the block weights [[Wr, Wi], [-Wi, Wr]]
-    (:func:`fourier.real_block_weights`), so the backward products need no
-    conjugated copies: grad_X = gY @ block^T, grad_block = X^T @ gY. The
+    One batched complex GEMM with frequency as the batch axis (DESIGN.md §7):
+    (F, B, Cin) @ (F, Cin, Cout). Backward (THEORY.md §1): grad_X = gY Wc^H,
+    grad_Wc = X^H gY, grad_b = N sum_b Re gY[DC]. Both products are taken
+    with conj(gY), made in the same pass as its frequency-major copy, so no
+    large array is conjugated on its own: conj(grad_X) = conj(gY) Wc^T (then
+    conjugated in place) and conj(grad_Wc) = X^T conj(gY). The
     frequency-major copy of X made in forward is reused by backward, and the
     outputs are frequency-major views (see :func:`_channels_first`).
-    Backward in complex terms (THEORY.md §1): grad_X = sum_o gY conj(Wc),
-    grad_Wc = sum_b conj(X) gY, grad_b = N sum_b Re gY[DC].
     """
 
     category = "channel_mixing"
@@ -94,32 +93,30 @@ class SpectralMix(Function):
         batch, cin = x.shape[:2]
         self.freq_shape = x.shape[2:]
         f = _prod(self.freq_shape)
-        cout = wc.shape[-1]
+        wf = wc.reshape(f, cin, wc.shape[-1])
         xf = xp.ascontiguousarray(x.reshape(batch, cin, f).transpose(2, 0, 1))   # (F, B, Cin)
-        block = fourier.real_block_weights(wc.reshape(f, cin, cout))
-        yf = xp.matmul(xf.view(block.dtype), block).view(x.dtype)                  # (F, B, Cout)
+        yf = xp.matmul(xf, wf)                                                    # (F, B, Cout)
         if bias is not None:
             yf[0] += bias * float(n_pixels)
         self.n_pixels, self.wc_shape = n_pixels, wc.shape
-        self.save(xf, block)
+        self.save(xf, wf)
         return _channels_first(yf, self.freq_shape)
 
     def backward(self, g):
         xp = backend.array_module(g)
-        xf, block = self.saved
+        xf, wf = self.saved
         batch, cout = g.shape[:2]
-        f, _, cin = xf.shape
-        gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))    # (F, B, Cout)
-        gfr = gf.view(block.dtype)
+        f = xf.shape[0]
+        gfc = xp.empty((f, batch, cout), dtype=g.dtype)                           # conj(gY), (F, B, Cout)
+        xp.conjugate(g.reshape(batch, cout, f).transpose(2, 0, 1), out=gfc)
         gx = gw = gb = None
         if self.needs(0):
-            gxf = xp.matmul(gfr, block.transpose(0, 2, 1)).view(g.dtype)           # (F, B, Cin)
-            gx = _channels_first(gxf, self.freq_shape)
+            gxf = xp.matmul(gfc, wf.transpose(0, 2, 1))                            # conj(grad_X)
+            gx = _channels_first(xp.conjugate(gxf, out=gxf), self.freq_shape)
         if self.needs(1):
-            gblock = xp.matmul(xf.view(block.dtype).transpose(0, 2, 1), gfr)       # (F, 2Cin, 2Cout)
-            gw = fourier.real_block_weights_adjoint(gblock).reshape(self.wc_shape)
+            gw = xp.matmul(xf.transpose(0, 2, 1), gfc).conj().reshape(self.wc_shape)
         if self.needs(2):
-            gb = gf[0].real.sum(axis=0) * float(self.n_pixels)
+            gb = gfc[0].real.sum(axis=0) * float(self.n_pixels)
         return gx, gw, gb, None
 
 
