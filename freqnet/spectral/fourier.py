@@ -424,30 +424,3 @@ def from_mixing_layout(g):
     """Adjoint of :func:`to_mixing_layout` (for gradients)."""
     xp = backend.array_module(g)
     return xp.ascontiguousarray(xp.moveaxis(g.conj(), (-1, -2), (0, 1)))
-
-
-def real_block_weights(wc):
-    """The real (…, 2 in, 2 out) matrix acting on interleaved (re, im) pairs
-    as the complex (…, in, out) matrix wc does: [re im] @ [[Wr, Wi], [-Wi, Wr]]
-    per channel pair, so a complex matmul runs as one real GEMM on float views."""
-    xp = backend.array_module(wc)
-    lead, (cin, cout) = wc.shape[:-2], wc.shape[-2:]
-    block = xp.empty(lead + (cin, 2, cout, 2), dtype=wc.real.dtype)
-    block[..., :, 0, :, 0] = wc.real
-    block[..., :, 1, :, 1] = wc.real
-    block[..., :, 0, :, 1] = wc.imag
-    xp.negative(wc.imag, out=block[..., :, 1, :, 0])
-    return block.reshape(lead + (2 * cin, 2 * cout))
-
-
-def real_block_weights_adjoint(gb):
-    """Complex gradient of wc from the gradient of :func:`real_block_weights`:
-    dL/dWr + i dL/dWi (THEORY.md §0 convention)."""
-    xp = backend.array_module(gb)
-    lead = gb.shape[:-2]
-    cin, cout = gb.shape[-2] // 2, gb.shape[-1] // 2
-    g = gb.reshape(lead + (cin, 2, cout, 2))
-    out = xp.empty(lead + (cin, cout), dtype=backend.result_type(gb.dtype, "complex64"))
-    xp.add(g[..., :, 0, :, 0], g[..., :, 1, :, 1], out=out.real)
-    xp.subtract(g[..., :, 0, :, 1], g[..., :, 1, :, 0], out=out.imag)
-    return out
