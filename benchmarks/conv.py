@@ -11,7 +11,9 @@ channels, 32x32 maps, kernel k in {3, 5, 9, 15, 31}) for each *case*:
 * ``im2col``: a direct spatial convolution in NumPy, im2col + matmul, with
   col2im for the input gradient (written here).
 * ``torch``: torch.nn.functional.conv2d on a circularly padded input, when
-  torch is importable (it is not a freqnet dependency).
+  torch is importable (it is not a freqnet dependency); ``torch-1t`` the
+  same on one thread (torch's two threads suffer most when the shared
+  machine is loaded).
 * ``hartley``: SpectralConv2d(domain="hartley") on a real Hartley spectrum
   (spectrum in, spectrum out, like ``freqnet``).
 * ``laplace-m2/m4/m6``: LaplaceConv2d(padding="circular", tile=m), Toom-Cook
@@ -169,9 +171,11 @@ def torch_available():
         return False
 
 
-def setup_torch(p):
+def setup_torch(p, threads=None):
     import torch
     import torch.nn.functional as tf
+    if threads:
+        torch.set_num_threads(threads)
     x = torch.tensor(p.x, requires_grad=True)
     w = torch.tensor(p.w, requires_grad=True)
     b = torch.tensor(p.b, requires_grad=True)
@@ -242,6 +246,7 @@ CASES = [
     Case("freqnet+io", setup_freqnet_io),
     Case("im2col", setup_im2col),
     Case("torch", setup_torch, memory="rss", available=torch_available),
+    Case("torch-1t", lambda p: setup_torch(p, threads=1), memory="rss", available=torch_available),
     Case("hartley", setup_hartley),
     Case("laplace-m2", setup_laplace(2), kernels=(3, 5)),
     Case("laplace-m4", setup_laplace(4), kernels=(3, 5)),
@@ -330,10 +335,14 @@ def run(ks, reps, budget_s, cases, blas_threads):
     return rows
 
 
+#: cases every row is compared with (speed-up and memory ratios)
+BASELINES = ("im2col", "torch", "torch-1t")
+
+
 def add_ratios(rows):
     by = {(r["case"], r["k"]): r for r in rows}
     for r in rows:
-        for base in ("im2col", "torch"):
+        for base in BASELINES:
             other = by.get((base, r["k"]))
             r[f"speedup_vs_{base}"] = other["ms"] / r["ms"] if other else None
             if other and r["peak_mb"] and other["peak_mb"]:
@@ -346,15 +355,16 @@ def table(rows):
     def f(v, spec):
         return format(v, spec) if v is not None else "-"
     head = (f"{'k':>3} {'case':<12} {'ms':>9} {'median':>9} {'peak MB':>8} {'x vs im2col':>11} "
-            f"{'x vs torch':>10} {'mem/im2col':>10} {'err vs im2col':>13}")
+            f"{'x vs torch':>10} {'x vs t-1t':>9} {'mem/im2col':>10} {'err vs im2col':>13}")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['k']:>3} {r['case']:<12} {r['ms']:>9.2f} {r['median_ms']:>9.2f} "
                      f"{f(r['peak_mb'], '8.1f')} "
                      f"{f(r['speedup_vs_im2col'], '11.2f')} {f(r['speedup_vs_torch'], '10.2f')} "
+                     f"{f(r['speedup_vs_torch-1t'], '9.2f')} "
                      f"{f(r['memory_vs_im2col'], '10.2f')} {r['max_rel_err_vs_im2col']:>13.1e}")
-    lines.append("x vs im2col / x vs torch: speed-up (their ms / this ms, fastest steps); "
-                 "mem/im2col: peak MB ratio")
+    lines.append("x vs im2col / torch / t-1t (torch on 1 thread): speed-up (their ms / this ms, "
+                 "fastest steps); mem/im2col: peak MB ratio")
     return "\n".join(lines)
 
 
