@@ -201,6 +201,7 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, help="repetitions (default 15, quick 5)")
     ap.add_argument("--blas-threads", default="1",
                     help="OPENBLAS_NUM_THREADS (default 1, as benchmarks/conv.py; 0: leave it)")
+    ap.add_argument("--hartley-only", action="store_true", help="only the Hartley vs Fourier rows")
     ap.add_argument("--out", default=RESULTS)
     args = ap.parse_args(argv)
     channels = args.channels or ([16] if args.quick else [16, 64])
@@ -208,7 +209,7 @@ def main(argv=None):
 
     rows = []
     for c in channels:
-        for k in (3, 5):
+        for k in () if args.hartley_only else (3, 5):
             p = problem(args.batch, c, args.size, k)
             title = f"C={c} {args.size}x{args.size} k={k}"
             cases = {"im2col": im2col_case}

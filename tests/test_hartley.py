@@ -83,6 +83,22 @@ def test_separable_transform_is_not_the_true_2d_dht():
     assert rel(separable, dht_loop(x)) > 0.1
 
 
+@pytest.mark.parametrize("ndim,shape", [(1, (3, 2, 8)), (2, (3, 2, 5, 6)), (2, (2, 4, 32, 32))])
+def test_dht_of_frequency_major_arrays(ndim, shape):
+    """A spectrum the channel mixing left frequency-major is transformed in that layout."""
+    x = np.random.default_rng(5).standard_normal(shape)
+    lead = len(shape) - ndim
+    fmajor = np.ascontiguousarray(np.moveaxis(x, tuple(range(lead)), tuple(range(ndim, len(shape)))))
+    view = np.moveaxis(fmajor, tuple(range(ndim, len(shape))), tuple(range(lead)))
+    assert np.array_equal(view, x) and hartley.is_frequency_major(view, ndim)
+    assert not hartley.is_frequency_major(x, ndim)
+    y = hartley.dht(view, ndim)
+    assert hartley.is_frequency_major(y, ndim)
+    assert rel(y, hartley.dht(x, ndim)) < 1e-13
+    flat = x.reshape(shape[0], shape[1], -1)
+    assert np.array_equal(hartley.frequency_major(flat), flat.transpose(2, 0, 1))
+
+
 def test_inverse_and_bad_arguments():
     x = np.random.default_rng(3).standard_normal((2, 5, 6))
     assert rel(hartley.idht(hartley.dht(x, 2), 2), x) < 1e-13
@@ -151,7 +167,9 @@ def test_ops_gradcheck():
     x, w, b = t(2, 3, 5, 4), t(2, 3, 5, 4), t(2)
     freqnet.gradcheck(lambda x: hops.dht(x, 2), (x,))
     freqnet.gradcheck(lambda x: hops.idht(x, 1), (x,))
-    freqnet.gradcheck(lambda x, w, b: hops.HartleyMix()(x, w, b, 20), (x, w, b))
+    wm = t(5, 4, 3, 2)                                     # mixing layout (*freq, C, O)
+    freqnet.gradcheck(lambda x, w, b: hops.HartleyMix()(x, w, b, 20), (x, wm, b))
+    freqnet.gradcheck(lambda w: hops.MixingLayout()(w), (w,))
     for kshape, spatial in (((3, 3), (5, 4)), ((2, 4), (3, 5)), ((3,), (7,)), ((4,), (4,))):
         k = t(2, 3, *kshape)
         freqnet.gradcheck(lambda k: hops.HartleyKernelSpectrum()(k, spatial), (k,))
@@ -168,7 +186,11 @@ def test_kernel_spectrum_from_taps_is_the_dht_of_the_placed_kernel(kshape, spati
     index = np.ix_(*[(np.arange(k) - k // 2) % n for k, n in zip(kshape, spatial)])
     placed[(Ellipsis,) + index] = w
     want = dht_of(placed) if len(spatial) == 2 else np.apply_along_axis(dht_loop, -1, placed)
-    assert rel(hartley.kernel_spectrum(w, spatial), want) < 1e-12
+    got = hartley.kernel_mixing_weights(w, spatial)               # (*freq, C, O)
+    assert rel(np.moveaxis(got, (-1, -2), (0, 1)), want) < 1e-12
+    g = np.random.default_rng(16).standard_normal(got.shape)     # adjoint by inner products
+    assert (got * g).sum() == pytest.approx(
+        (w * hartley.kernel_mixing_weights_adjoint(g, kshape)).sum(), rel=1e-12)
 
 
 def test_hartley_mix_equals_spatial_multichannel_correlation():
@@ -176,7 +198,8 @@ def test_hartley_mix_equals_spatial_multichannel_correlation():
     x = rng.standard_normal((3, 2, 6, 5))
     w = rng.standard_normal((4, 2, 6, 5))
     bias = rng.standard_normal(4)
-    y = hops.HartleyMix()(freqnet.tensor(hartley.dht(x, 2)), freqnet.tensor(hartley.dht(w, 2)),
+    y = hops.HartleyMix()(freqnet.tensor(hartley.dht(x, 2)),
+                          freqnet.tensor(np.moveaxis(hartley.dht(w, 2), (0, 1), (-1, -2))),
                           freqnet.tensor(bias), 30).numpy()
     ref = np.stack([np.stack([sum(circular_correlate_loop(x[b, c], w[o, c]) for c in range(2)) + bias[o]
                               for o in range(4)]) for b in range(3)])

@@ -86,7 +86,7 @@ def _conv_hartley(x, weight, bias, parameterization, modes, layer):
             raise ValueError(
                 f"{layer}: full-size Hartley weights over {tuple(weight.shape[2:])} frequencies "
                 f"do not fit the input, whose spectrum is {tuple(s)}")
-        w_hat = weight
+        w_hat = hops.MixingLayout()(weight)
     return tag(hops.HartleyMix()(x, w_hat, bias, _prod(s)), "hartley", s)
 
 

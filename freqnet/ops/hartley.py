@@ -49,9 +49,10 @@ def idht(h, ndim, method="matrix"):
 
 
 class HartleyKernelSpectrum(Function):
-    """W_H = DHT(Wpad), the kernel placed as in THEORY.md §1 (so that the
-    correlation theorem gives the same layer as the Fourier twin), computed
-    from the k x k taps alone. Backward: grad_w = taps of DHT(grad_W_H)."""
+    """W_H = DHT(Wpad) in the mixing layout (*freq, C, O), the kernel placed as
+    in THEORY.md §1 (so the correlation theorem gives the same layer as the
+    Fourier twin), computed from the taps alone by two GEMMs.
+    Backward: grad_w = taps of DHT(grad_W_H) (the adjoint GEMMs)."""
 
     category = "transform"
     transform = "forward"
@@ -60,10 +61,22 @@ class HartleyKernelSpectrum(Function):
     def forward(self, w, spatial_shape):
         fourier.check_kernel_fits(w.shape[2:], spatial_shape)
         self.kernel_shape = w.shape[2:]
-        return hart.kernel_spectrum(w, tuple(spatial_shape))
+        return hart.kernel_mixing_weights(w, tuple(spatial_shape))
 
     def backward(self, g):
-        return hart.kernel_spectrum_adjoint(g, self.kernel_shape), None
+        return hart.kernel_mixing_weights_adjoint(g, self.kernel_shape), None
+
+
+class MixingLayout(Function):
+    """Full-size Hartley weights (O, C, *freq) -> the mixing layout (*freq, C, O)."""
+
+    category = "other"
+
+    def forward(self, w):
+        return hart.to_mixing_layout(w)
+
+    def backward(self, g):
+        return hart.from_mixing_layout(g)
 
 
 def _channels_first(af, freq_shape):
@@ -78,13 +91,18 @@ class HartleyMix(Function):
 
         Z[b,o] = sum_c We[o,c] X[b,c] - Wo[o,c] X^-[b,c] + N b_o delta_DC,
 
-    one batched matmul over the flattened frequencies f: [X, X^-] (F, B, 2C)
-    @ [We; -Wo] (F, 2C, O), 2 * 2 C O real multiply-adds per bin on H*W bins,
-    the cost of the Fourier twin's complex product on H*(W/2+1) bins. In this
-    (F, ...) layout the reversal k -> -k is a gather of rows, ``rev``; the
-    output is a frequency-major view (as the Fourier twin's).
-    Backward: [gX, gX^-] = G [We; -Wo]^T, gX = gX + (gX^-)[rev]; with
-    [a, b] = [X, X^-]^T G, gW = (a - b)/2 + (a + b)[rev]/2; gb = N sum_b G[DC].
+    with the weight spectrum W in the mixing layout (*freq, C, O). As Wo is
+    odd, X^-[f] Wo[f] = -(X Wo)[rev f], so with the frequencies flattened
+    (f, and ``rev`` its reversal -f, a gather of rows in this layout):
+
+        [P | Q] = X @ [W + W^- | W - W^-]    (F, B, C) @ (F, C, 2 O), one batched GEMM
+        Z = (P + Q[rev]) / 2,
+
+    2 * 2 C O real multiply-adds per bin on H*W bins: the cost of the Fourier
+    twin's complex product on H*(W/2+1) bins. The output is a
+    frequency-major view (as the Fourier twin's).
+    Backward: G' = [G | G[rev]] / 2; gX = G' [W + W^- | W - W^-]^T;
+    [a | b] = X^T G', gW = a + b + (a - b)[rev]; gb = N sum_b G[DC].
     """
 
     category = "channel_mixing"
@@ -92,20 +110,20 @@ class HartleyMix(Function):
     def forward(self, x, w, bias, n_pixels):
         xp = backend.array_module(x)
         batch, cin = x.shape[:2]
-        cout = w.shape[0]
         self.freq_shape = x.shape[2:]
+        self.w_shape = w.shape
+        cout = w.shape[-1]
         f = math.prod(self.freq_shape)
         rev = xp.asarray(hart.reverse_index(tuple(self.freq_shape)))
-        xf = xp.empty((f, batch, 2 * cin), dtype=x.dtype)
-        xf[:, :, :cin] = x.reshape(batch, cin, f).transpose(2, 0, 1)
-        xf[:, :, cin:] = xf[rev, :, :cin]
-        w2 = w.reshape(cout, cin, f)
-        wr = w2[..., rev]
-        wf = xp.empty((f, 2 * cin, cout), dtype=w.dtype)
-        wf[:, :cin] = (w2 + wr).transpose(2, 1, 0)
-        wf[:, cin:] = (wr - w2).transpose(2, 1, 0)
-        wf *= wf.dtype.type(0.5)                                          # [We; -Wo]
-        yf = xp.matmul(xf, wf)
+        xf = hart.frequency_major(x.reshape(batch, cin, f))                       # (F, B, C)
+        wt = w.reshape(f, cin, cout)
+        wr = wt[rev]
+        wf = xp.empty((f, cin, 2 * cout), dtype=w.dtype)
+        xp.add(wt, wr, out=wf[..., :cout])
+        xp.subtract(wt, wr, out=wf[..., cout:])
+        pq = xp.matmul(xf, wf)                                                     # (F, B, 2 O)
+        yf = pq[..., :cout] + pq[rev, :, cout:]
+        yf *= yf.dtype.type(0.5)
         if bias is not None:
             yf[0] += bias * yf.dtype.type(n_pixels)
         self.n_pixels = n_pixels
@@ -115,19 +133,20 @@ class HartleyMix(Function):
     def backward(self, g):
         xp = backend.array_module(g)
         xf, wf, rev = self.saved
-        batch, cout = g.shape[:2]
-        cin = xf.shape[2] // 2
-        f = xf.shape[0]
-        gf = xp.ascontiguousarray(g.reshape(batch, cout, f).transpose(2, 0, 1))         # (F, B, O)
+        f, batch, cin = xf.shape
+        cout = g.shape[1]
+        gf = hart.frequency_major(g.reshape(batch, cout, f))                          # (F, B, O)
+        half = gf.dtype.type(0.5)
+        gpq = xp.empty((f, batch, 2 * cout), dtype=gf.dtype)
+        xp.multiply(gf, half, out=gpq[..., :cout])
+        xp.multiply(gf[rev], half, out=gpq[..., cout:])
         gx = gw = gb = None
         if self.needs(0):
-            gcat = xp.matmul(gf, wf.transpose(0, 2, 1))                                  # (F, B, 2C)
-            gx = _channels_first(gcat[:, :, :cin] + gcat[rev, :, cin:], self.freq_shape)
+            gx = _channels_first(xp.matmul(gpq, wf.transpose(0, 2, 1)), self.freq_shape)
         if self.needs(1):
-            gcat = xp.matmul(xf.transpose(0, 2, 1), gf)                                  # (F, 2C, O)
-            a, b = gcat[:, :cin], gcat[:, cin:]
-            gwf = ((a - b) + (a + b)[rev]) * gcat.dtype.type(0.5)
-            gw = xp.ascontiguousarray(gwf.transpose(2, 1, 0)).reshape((cout, cin) + self.freq_shape)
+            gab = xp.matmul(xf.transpose(0, 2, 1), gpq)                                  # (F, C, 2 O)
+            a, b = gab[..., :cout], gab[..., cout:]
+            gw = (a + b + (a - b)[rev]).reshape(self.w_shape)
         if self.needs(2):
             gb = gf[0].sum(axis=0) * gf.dtype.type(self.n_pixels)
         return gx, gw, gb, None
