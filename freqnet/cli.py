@@ -57,6 +57,18 @@ def _rate(text):
     return value
 
 
+def _radius(text):
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive number, got {value}")
+    return value
+
+
 def add_training_arguments(p, defaults=None):
     """The training options (shared with the demos, which pass their own defaults)."""
     d = {**DEFAULTS, **(defaults or {})}
@@ -100,6 +112,12 @@ def add_training_arguments(p, defaults=None):
     model.add_argument("--conv", choices=("spatial", "spectral"), default=d["conv"],
                        help="conv weights as k-tap kernels, or as full-size complex spectra "
                             "(no weight transforms) (default: %(default)s)")
+    model.add_argument("--modes", type=_positive_int, default=d["modes"],
+                       help="--conv spectral: keep only the lowest MODES frequencies per axis "
+                            "(FNO-style); default: full-size weights")
+    model.add_argument("--poly-radius", type=_radius, default=d["poly_radius"],
+                       help="--activation poly: fit the polynomial on [-r, r]; 'auto' uses each "
+                            "batch's spectral bound (default: %(default)s)")
     model.add_argument("--pad", type=_non_negative_int, default=d["pad"],
                        help="zero-pad the input by this many samples per axis before the "
                             "transform (circular conv then sees zeros) (default: %(default)s)")

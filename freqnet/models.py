@@ -11,8 +11,11 @@ and a forward transform), "poly" (its polynomial surrogate on the spectrum,
 no transform), "crelu" or "modrelu" (spectral-native, no transform);
 ``pooling`` "avg" (exact AvgPool(2), THEORY §6) or "spectral" (low-pass
 crop); ``conv`` "spatial" (k-tap kernels, torch's parameterization) or
-"spectral" (full-size complex weights, Rippel et al.: no weight
-transforms); ``domain`` is passed to every layer. ``pad`` zero-pads the
+"spectral" (complex weights per bin, Rippel et al.: no weight
+transforms; full size, or the lowest ``modes`` as in FNO); ``poly_radius``
+is the interval [-r, r] of the polynomial fit ("auto": the spectral bound
+of each batch, which then differs between a training batch and a test
+batch; a number keeps one polynomial); ``domain`` is passed to every layer. ``pad`` zero-pads the
 signal before the transform, so that the circular convolutions of the
 frequency domain see zeros instead of the other end of the signal (on
 MNIST-1D the digit may sit at either border).
@@ -31,12 +34,14 @@ def _choice(name, value, options):
         raise ValueError(f"{name} must be one of {', '.join(map(str, options))}, got {value!r}")
 
 
-def activation_layer(activation, nonlinearity, channels, domain):
+def activation_layer(activation, nonlinearity, channels, domain, poly_radius="auto"):
     """The activation module for one block (see the module docstring)."""
     _choice("activation", activation, ACTIVATIONS)
     _choice("nonlinearity", nonlinearity, tuple(NONLINEARITIES))
-    if activation in ("exact", "poly"):
-        return NONLINEARITIES[nonlinearity](mode=activation, domain=domain)
+    if activation == "exact":
+        return NONLINEARITIES[nonlinearity](mode="exact", domain=domain)
+    if activation == "poly":
+        return NONLINEARITIES[nonlinearity](mode="poly", r=poly_radius, domain=domain)
     if activation == "crelu":
         return nn.CReLU(domain=domain)
     return nn.ModReLU(channels, domain=domain)
@@ -52,7 +57,8 @@ class FrequencyCNN(Module):
 
     def __init__(self, input_shape, num_classes=10, width=32, depth=3, kernel_size=5,
                  activation="exact", nonlinearity="relu", pooling="avg", domain="fourier",
-                 batch_norm=True, dropout=0.0, pad=0, conv="spatial", seed=0):
+                 batch_norm=True, dropout=0.0, pad=0, conv="spatial", modes=None,
+                 poly_radius="auto", seed=0):
         super().__init__()
         ndim = len(input_shape) - 1
         if ndim not in (1, 2):
@@ -76,12 +82,16 @@ class FrequencyCNN(Module):
             cout = min(width * 2 ** i, 4 * width)
             if conv == "spatial":
                 layers.append(Conv(cin, cout, kernel_size, domain=domain))
-            else:
+            elif modes is None:
                 layers.append(Conv(cin, cout, None, parameterization="spectral",
                                    spatial_shape=spatial, domain=domain))
+            else:
+                fit = min([modes, spatial[-1] // 2 + 1] + [n // 2 for n in spatial[:-1]])
+                layers.append(Conv(cin, cout, None, parameterization="spectral", modes=fit,
+                                   domain=domain))
             if batch_norm:
                 layers.append(BatchNorm(cout, domain=domain))
-            layers.append(activation_layer(activation, nonlinearity, cout, domain))
+            layers.append(activation_layer(activation, nonlinearity, cout, domain, poly_radius))
             if pooling == "avg":
                 layers.append(AvgPool(2, domain=domain))
                 spatial = tuple(n // 2 for n in spatial)

@@ -114,3 +114,23 @@ def test_bad_model_options_fail_clearly():
         build_model("resnet", (1, 16))
     with pytest.raises(ValueError, match="hartley|domain"):
         FrequencyCNN((1, 16), domain="laplace")
+
+
+def test_fixed_poly_radius_makes_eval_outputs_independent_of_the_batch():
+    x = np.random.default_rng(5).standard_normal((6, 1, 16)).astype(np.float32)
+    outputs = {}
+    for r in ("auto", 3.0):
+        np.random.seed(0)
+        model = FrequencyCNN((1, 16), width=3, depth=2, activation="poly", poly_radius=r).eval()
+        whole = model(freqnet.tensor(x)).numpy()[:1]
+        alone = model(freqnet.tensor(x[:1])).numpy()
+        outputs[r] = np.abs(whole - alone).max() / np.abs(alone).max()
+    assert outputs[3.0] < 1e-5 and outputs["auto"] > 1e-3
+
+
+def test_spectral_modes_are_fitted_to_each_layer():
+    model = FrequencyCNN((1, 16), width=3, depth=3, conv="spectral", modes=6, pooling="avg")
+    convs = [m for m in model.modules() if type(m).__name__ == "SpectralConv1d"]
+    assert [c.modes for c in convs] == [6, 5, 3]          # 16 -> 8 -> 4 samples: 9, 5, 3 bins
+    x = freqnet.tensor(np.random.default_rng(6).standard_normal((2, 1, 16)).astype(np.float32))
+    assert model(x).shape == (2, 10)
