@@ -115,6 +115,12 @@ def test_bad_point_sets():
         laplace.toom_cook(2, 3, (0, 1, -1))
     with pytest.raises(ValueError, match="real numbers or inf"):
         laplace.toom_cook(2, 3, (0, 1, float("nan"), "inf"))
+    with pytest.raises(ValueError, match="real numbers or inf"):
+        laplace.toom_cook(2, 3, (0, 1, "two", "inf"))
+    with pytest.raises(ValueError, match="got -inf"):
+        laplace.toom_cook(2, 3, (0, 1, -1, -math.inf))
+    numpy_points = laplace.toom_cook(2, 3, (np.float32(0), np.int64(1), -1.0, np.float32("inf")))
+    assert numpy_points.condition == pytest.approx(laplace.toom_cook(2, 3).condition)
     with pytest.raises(ValueError, match="tile m must be a positive integer"):
         laplace.toom_cook(0, 3)
     with pytest.raises(ValueError, match="points must be distinct"):

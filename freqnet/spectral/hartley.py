@@ -13,7 +13,11 @@ How it is computed (``method=``):
   cas / cos / sin tables, so **no complex array exists even internally**. In
   2D: H = C_H (x Cas_W) + S_H (x Cas'_W), with Cas' = cos - sin, which is
   Re - Im of (C_H - i S_H) x (C_W - i S_W). O(N (H + W)) per map; for the
-  map sizes of a CNN it runs on BLAS and costs about as much as an FFT.
+  map sizes of a CNN it runs on BLAS and costs about as much as an FFT. A
+  frequency-major array (the layout the channel mixing leaves) is
+  transformed in that layout, with all the maps as GEMM columns; a k x k
+  kernel's spectrum is computed from its taps alone
+  (:func:`kernel_mixing_weights`).
 * ``"fft"``: Re X - Im X of the backend's FFT (complex temporaries; never
   stored or saved).
 * ``"fht"``: a real radix-2 fast Hartley transform (power-of-2 lengths),
@@ -279,11 +283,6 @@ def from_mixing_layout(g):
     xp = backend.array_module(g)
     nf = g.ndim - 2
     return xp.ascontiguousarray(g.transpose((nf + 1, nf) + tuple(range(nf))))
-
-
-def parseval_weights(spatial_shape, xp, dtype):
-    """1/N on every bin: sum_n x[n] y[n] = (1/N) sum_k X[k] Y[k]."""
-    return xp.full((1,) * len(spatial_shape), 1.0 / math.prod(spatial_shape), dtype=dtype)
 
 
 # --------------------------------------------------------------------------

@@ -54,23 +54,25 @@ class IllConditionedPointsWarning(UserWarning):
     """A Toom-Cook point set whose interpolation loses most of the digits of a dtype."""
 
 
-def _is_inf(p):
-    return isinstance(p, float) and math.isinf(p) or (isinstance(p, str) and p.strip().lower() == "inf")
-
-
 def _as_point(p):
-    """A point as a Fraction (exact) or INF; rejects NaN, -inf and non-numbers."""
-    if _is_inf(p):
-        if isinstance(p, float) and p < 0:
-            raise ValueError("Toom-Cook points: use +inf for the point at infinity, got -inf")
-        return INF
+    """A point as a Fraction (exact; a float at its binary value) or INF."""
+    if isinstance(p, str):
+        if p.strip().lower() in ("inf", "+inf", "infinity"):
+            return INF
+        raise ValueError(f"Toom-Cook points must be real numbers or inf, got {p!r}")
     if isinstance(p, Fraction):
         return p
-    if isinstance(p, bool) or not isinstance(p, (int, float)) and not hasattr(p, "__float__"):
+    if isinstance(p, bool) or not hasattr(p, "__float__"):
         raise ValueError(f"Toom-Cook points must be real numbers or inf, got {p!r}")
-    value = float(p) if not isinstance(p, int) else p
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(p, int):
+        return Fraction(p)
+    value = float(p)
+    if math.isnan(value):
         raise ValueError("Toom-Cook points must be real numbers or inf, got nan")
+    if math.isinf(value):
+        if value < 0:
+            raise ValueError("Toom-Cook points: use +inf for the point at infinity, got -inf")
+        return INF
     return Fraction(value)
 
 
