@@ -117,30 +117,37 @@ def hermitian_project(z, spatial_shape):
     return out
 
 
-def full_from_half(z, spatial_shape):
-    """The full spectrum (..., H, W) of a half spectrum (..., H, W//2+1),
-    using Z[u, v] = conj(Z[(-u) mod H, W - v]) for v > W//2."""
+def _alias_columns(z, spatial_shape, start, count):
+    """Columns start..start+count-1 of the full spectrum, read off the half
+    spectrum: column v > W//2 is conj(Z[(-u) mod H, W - v]) (Hermitian
+    symmetry; row flip in 2D). Direct and mirrored columns are contiguous runs."""
     xp = backend.array_module(z)
-    n = spatial_shape[-1]
-    m = half_size(n)
-    mirror_src = xp.asarray(n - _np.arange(m, n))
-    mirrored = z[..., mirror_src]
+    n, m = spatial_shape[-1], half_size(spatial_shape[-1])
+    end = start + count
+    direct = z[..., start:min(end, m)]
+    first_mirrored = max(start, m)
+    if first_mirrored >= end:
+        return direct
+    mirrored = z[..., n - first_mirrored:n - end:-1]
     if len(spatial_shape) == 2:
         mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
-    return xp.concatenate([z, mirrored.conj()], axis=-1)
+    return xp.concatenate([direct, mirrored.conj()], axis=-1)
 
 
-def full_from_half_adjoint(g, spatial_shape):
-    """Adjoint of :func:`full_from_half`: fold the mirrored bins back with conj."""
+def _alias_columns_adjoint(out, g, spatial_shape, start):
+    """Accumulate into ``out`` (a half spectrum) the adjoint of
+    :func:`_alias_columns` applied to ``g`` (its count columns)."""
     xp = backend.array_module(g)
-    n = spatial_shape[-1]
-    m = half_size(n)
-    out = g[..., :m].copy()
-    mirrored = g[..., m:]
-    if len(spatial_shape) == 2:
-        mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
-    out[..., xp.asarray(n - _np.arange(m, n))] += mirrored.conj()
-    return out
+    n, m = spatial_shape[-1], half_size(spatial_shape[-1])
+    end = start + g.shape[-1]
+    n_direct = max(min(end, m) - start, 0)
+    out[..., start:start + n_direct] += g[..., :n_direct]
+    if start + n_direct < end:
+        mirrored = g[..., n_direct:]
+        if len(spatial_shape) == 2:
+            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
+        first_mirrored = start + n_direct
+        out[..., n - first_mirrored:n - end:-1] += mirrored.conj()
 
 
 # --------------------------------------------------------------------------
@@ -174,33 +181,34 @@ def _box_filter(spatial_shape, s, xp, dtype):
 
 def fold(z, spatial_shape, s):
     """Decimate by ``s`` in frequency: Y[q'] = (1/s) sum_j Z[q' + j N/s] on
-    every axis (THEORY.md §6), half spectrum in, half spectrum out."""
+    every axis (THEORY.md §6), half spectrum in, half spectrum out. Columns
+    past W/2 come from the Hermitian mirror (:func:`_alias_columns`); rows
+    fold by a reshape-sum."""
     ndim = len(spatial_shape)
-    zf = full_from_half(z, spatial_shape)
-    lead = zf.shape[:-ndim]
-    split = []
-    for n in spatial_shape:
-        split += [s, n // s]
-    zf = zf.reshape(lead + tuple(split))
-    sum_axes = tuple(len(lead) + 2 * i for i in range(ndim))
-    y = zf.sum(axis=sum_axes) / float(s ** ndim)
-    return y[..., :half_size(spatial_shape[-1] // s)]
+    n_out = spatial_shape[-1] // s
+    m_out = half_size(n_out)
+    y = _alias_columns(z, spatial_shape, 0, m_out)
+    for j in range(1, s):                      # the s aliases, not data
+        y = y + _alias_columns(z, spatial_shape, j * n_out, m_out)
+    if ndim == 2:
+        h = spatial_shape[0]
+        y = y.reshape(y.shape[:-2] + (s, h // s, m_out)).sum(axis=-3)
+    return y / float(s ** ndim)
 
 
 def fold_adjoint(g, spatial_shape, s):
-    """Adjoint of :func:`fold`: tile by s on every axis, scale by 1/s^ndim,
-    then fold the mirrored half back (:func:`full_from_half_adjoint`)."""
+    """Adjoint of :func:`fold`: tile the rows s times, scale by 1/s^ndim and
+    scatter every alias back (with conj and row flip for mirrored columns)."""
     xp = backend.array_module(g)
     ndim = len(spatial_shape)
-    out_shape = tuple(n // s for n in spatial_shape)
-    lead = g.shape[:-ndim]
-    gfull = xp.zeros(lead + out_shape, dtype=g.dtype)
-    gfull[..., :g.shape[-1]] = g
-    gfull = gfull / float(s ** ndim)
-    tiled = xp.broadcast_to(
-        gfull.reshape(lead + sum(((1, n) for n in out_shape), ())),
-        lead + sum(((s, n) for n in out_shape), ()))
-    return full_from_half_adjoint(tiled.reshape(lead + tuple(spatial_shape)), spatial_shape)
+    n_out = spatial_shape[-1] // s
+    g = g / float(s ** ndim)
+    if ndim == 2:
+        g = xp.concatenate([g] * s, axis=-2)
+    out = xp.zeros(g.shape[:-1] + (half_size(spatial_shape[-1]),), dtype=g.dtype)
+    for j in range(s):
+        _alias_columns_adjoint(out, g, spatial_shape, j * n_out)
+    return out
 
 
 def avg_pool(x, spatial_shape, s):
@@ -257,29 +265,44 @@ def check_crop(spatial_shape, out_shape, layer="SpectralPool"):
             f"of the input {tuple(spatial_shape)}, each between 1 and the input size")
 
 
+def _mix_nyquist_column(z, spatial_shape, out_shape):
+    """For an even output width W' < W, the new Nyquist column W'/2 is the
+    mean of its two aliases, Z[u, W'/2] and (mirror) conj(Z[-u, W'/2]).
+    A self-adjoint map (identity elsewhere); returns a new array."""
+    xp = backend.array_module(z)
+    w, w_out = spatial_shape[-1], out_shape[-1]
+    z = z.copy()
+    if w_out % 2 == 0 and w_out < w:
+        col = z[..., w_out // 2]
+        if len(out_shape) == 2:
+            z[..., w_out // 2] = 0.5 * (col + col[..., _row_flip(out_shape[0], xp)].conj())
+        else:
+            z[..., w_out // 2] = col.real
+    return z
+
+
 def spectral_crop(z, spatial_shape, out_shape):
-    """Rippel's spectral pooling to ``out_shape``: crop the centred spectrum,
-    average the new Nyquist bins (THEORY.md §6: the fold of X*R with R = 1/2
-    there), and scale by N'/N so that the mean is kept."""
-    ndim = len(spatial_shape)
-    zf = full_from_half(z, spatial_shape)
-    for i, (n, o) in enumerate(zip(spatial_shape, out_shape)):
-        zf = _crop_axis(zf, zf.ndim - ndim + i, n, o)
-    scale = float(_np.prod(out_shape)) / float(_np.prod(spatial_shape))
-    return zf[..., :half_size(out_shape[-1])] * scale
+    """Rippel's spectral pooling to ``out_shape``: keep the signed frequencies
+    |q| < n'/2, average the two aliases of each new Nyquist bin (THEORY.md §6:
+    the fold of X*R with R = 1/2 there), and scale by N'/N so that the mean
+    is kept. Rows crop as a full axis; columns are the first W'//2+1 of the
+    half spectrum."""
+    if len(spatial_shape) == 2:
+        z = _crop_axis(z, z.ndim - 2, spatial_shape[0], out_shape[0])
+    z = _mix_nyquist_column(z[..., :half_size(out_shape[-1])], spatial_shape, out_shape)
+    return z * (float(_np.prod(out_shape)) / float(_np.prod(spatial_shape)))
 
 
 def spectral_crop_adjoint(g, spatial_shape, out_shape):
     """Adjoint of :func:`spectral_crop`."""
     xp = backend.array_module(g)
-    ndim = len(spatial_shape)
-    lead = g.shape[:-ndim]
-    gf = xp.zeros(lead + tuple(out_shape), dtype=g.dtype)
-    gf[..., :g.shape[-1]] = g
-    for i in reversed(range(ndim)):
-        gf = _crop_axis_adjoint(gf, gf.ndim - ndim + i, spatial_shape[i], out_shape[i])
-    scale = float(_np.prod(out_shape)) / float(_np.prod(spatial_shape))
-    return full_from_half_adjoint(gf, spatial_shape) * scale
+    g = _mix_nyquist_column(g, spatial_shape, out_shape)
+    g = g * (float(_np.prod(out_shape)) / float(_np.prod(spatial_shape)))
+    out = xp.zeros(g.shape[:-1] + (half_size(spatial_shape[-1]),), dtype=g.dtype)
+    out[..., :g.shape[-1]] = g
+    if len(spatial_shape) == 2:
+        out = _crop_axis_adjoint(out, out.ndim - 2, spatial_shape[0], out_shape[0])
+    return out
 
 
 # --------------------------------------------------------------------------
