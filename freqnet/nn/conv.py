@@ -14,10 +14,17 @@ mixing is one batched matmul with frequency as the batch axis (DESIGN.md §7).
   ``torch.nn.Conv2d(padding=k//2, padding_mode="circular")``. For even k
   the window covers offsets -k/2 .. k/2-1 (one more tap before the centre
   than after); torch with padding=k//2 then returns N+1 outputs per axis, of
-  which these are the first N. The kernel is transformed once per call
-  (one rfftn of out*in planes; its gradient needs one irfftn in backward,
-  both counted by the profiler as weight transforms), and its spectrum is
-  not kept between steps.
+  which these are the first N. The kernel is transformed once per call,
+  by a direct DFT of its taps (two small GEMMs) or an rfftn of the padded
+  kernel, whichever is cheaper, and its gradient by the adjoint; the
+  profiler counts both as weight transforms. Its spectrum is not kept
+  between steps.
+
+Speed (DESIGN.md §7): channel mixing is one complex GEMM per frequency over
+the batch, (F, B, Cin) @ (F, Cin, Cout); outputs and input gradients are
+returned as frequency-major views of the GEMM results, so a chain of
+convolutions (and the elementwise layers between them, which keep NumPy's
+memory order) pays no transposes.
 * ``parameterization="spectral"`` (Rippel et al. 2015; Li et al. 2021, FNO):
   ``weight`` holds complex half-spectrum weights, used as Y = X conj(W),
   i.e. a circular cross-correlation with a full-size kernel. With ``modes=m``

@@ -74,18 +74,17 @@ def avg_pool(x, kernel_size, ndim=None, layer="avg_pool"):
     return domain_branch(AVG_POOL_IMPLEMENTATIONS, dom.name, layer)(x, kernel_size, layer)
 
 
-def _output_size(x, factor, output_size, layer):
+def _output_size(x, factor, output_size):
     if output_size is not None:
-        out = (output_size,) * len(x.spatial_shape) if isinstance(output_size, int) \
+        return (output_size,) * len(x.spatial_shape) if isinstance(output_size, int) \
             else tuple(output_size)
-        return out
     return tuple(max(n // factor, 1) for n in x.spatial_shape)
 
 
 def spectral_pool(x, factor=None, output_size=None, ndim=None, layer="spectral_pool"):
     """Spectral pooling (crop) to ``output_size`` or to sizes n // ``factor``."""
     dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
-    out = _output_size(x, factor, output_size, layer)
+    out = _output_size(x, factor, output_size)
     return domain_branch(SPECTRAL_POOL_IMPLEMENTATIONS, dom.name, layer)(x, out, layer)
 
 
