@@ -321,6 +321,10 @@ def test_pools_batchnorm_and_linear_head_equal_space_and_fourier():
     bn_h.eval()
     bn_f.eval()
     assert rel(space(bn_h(to_h(x))), space(bn_f(to_f(x)))) < 1e-5
+    x1 = x[:, :, 0].astype(float)
+    bn1 = nn.BatchNorm1d(3, domain="hartley", dtype="float64")
+    ref1 = (x1 - x1.mean(axis=(0, 2))[:, None]) / np.sqrt(x1.var(axis=(0, 2))[:, None] + 1e-5)
+    assert rel(space(bn1(to_h(x1, 1))), ref1) < 1e-12
     # linear head on the spectrum = Linear on the flattened map
     for parameterization in ("spatial", "spectral"):
         head = nn.SpectralLinear(3, (8, 6), 5, parameterization=parameterization, domain="hartley")
@@ -389,6 +393,25 @@ def test_hartley_layers_gradcheck():
     pool = nn.AvgPool2d(2, domain="hartley")
     x2 = spectrum(1, 2, 4, 6)
     freqnet.gradcheck(lambda x: pool(tagged(x * 1.0, (4, 6))), (x2,))
+    freqnet.gradcheck(lambda x: nn.GlobalAvgPool(domain="hartley")(tagged(x * 1.0)), (x,))
+    tanh = nn.Tanh(domain="hartley")                                # exact: DHT round trip
+    freqnet.gradcheck(lambda x: tanh(tagged(x * 1.0)), (x,))
+    modrelu = nn.ModReLU(2, domain="hartley", dtype="float64")
+    modrelu.bias.data[...] = [0.3, -0.4]
+    freqnet.gradcheck(lambda x, b: freqnet.nn.functional.modrelu(tagged(x * 1.0), b),
+                      (x, modrelu.bias))
+    full = nn.SpectralLinear(2, (4, 5), 3, parameterization="spectral", domain="hartley",
+                             dtype="float64")
+    freqnet.gradcheck(lambda x, v: freqnet.nn.linear.spectral_linear(
+        tagged(x * 1.0), v, None, "spectral"), (x, full.weight))
+    conv1 = nn.SpectralConv1d(2, 3, 3, domain="hartley", dtype="float64")
+    x1 = freqnet.tensor(rng.standard_normal((2, 2, 7)), requires_grad=True)
+    freqnet.gradcheck(lambda x, w, b: freqnet.nn.conv.spectral_conv(x.__mul__(1.0).as_spectrum(
+        "hartley", (7,)), w, b), (x1, conv1.weight, conv1.bias))
+    spec = nn.SpectralConv2d(2, 2, None, parameterization="spectral", spatial_shape=(4, 5),
+                             domain="hartley", dtype="float64")
+    freqnet.gradcheck(lambda x, w: freqnet.nn.conv.spectral_conv(tagged(x * 1.0), w, None,
+                                                                 "spectral"), (x, spec.weight))
 
 
 def test_poly_activation_gradient_equals_the_spatial_rule():
