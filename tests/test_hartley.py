@@ -497,3 +497,15 @@ def test_a_hartley_training_step_creates_no_complex_tensor(monkeypatch):
         assert all(dt.kind != "c" for dt in dtypes), (kind, sorted({dt.name for dt in dtypes}))
     assert all(p.grad is not None and p.grad.dtype.kind == "f" for p in params)
     assert all(not np.array_equal(b, p.numpy()) for b, p in zip(before, params))
+
+
+def test_spectral_dropout_ties_k_and_minus_k():
+    h = freqnet.tensor(np.ones((3, 2, 5, 6))).as_spectrum("hartley", (5, 6))
+    drop = nn.SpectralDropout(0.5, rng=0, domain="hartley")
+    y = drop(h).numpy()
+    assert set(np.unique(y)) == {0.0, 2.0}
+    assert np.array_equal(y, hartley.reverse(y, 2))              # bin -k kept iff bin k kept
+    assert np.array_equal(y[:, 0], y[:, 1])                      # one mask across channels
+    assert drop(h).domain == "hartley"
+    drop.eval()
+    assert np.array_equal(drop(h).numpy(), h.numpy())

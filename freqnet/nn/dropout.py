@@ -19,6 +19,7 @@ masks reproducible). The layer keeps its Generator (checkpoints save its
 state). Masks are drawn on the host and moved to the input's device.
 """
 from .. import backend, ops
+from ..spectral import hartley
 from ..tensor import Tensor
 from ._branch import domain_branch, spectrum_ndim
 from .module import Module
@@ -37,8 +38,18 @@ def _fourier_mask(keep, spatial_shape):
     return keep
 
 
+def _hartley_mask(keep, spatial_shape):
+    """Hartley bins k and -k (jointly on every axis) carry one real frequency
+    (its cos and sin parts), so they share one mask value: the bin with the
+    smaller flat index decides. (Any real mask keeps a Hartley spectrum real.)"""
+    np = backend.numpy
+    rev = hartley.reverse_index(tuple(spatial_shape))
+    flat = keep.reshape(keep.shape[:2] + (-1,))
+    return flat[..., np.minimum(np.arange(rev.size), rev)].reshape(keep.shape)
+
+
 #: domain name -> function tying the mask so the result stays a real signal's spectrum
-BRANCHES = {"fourier": _fourier_mask}
+BRANCHES = {"fourier": _fourier_mask, "hartley": _hartley_mask}
 
 
 def _generator(rng):
