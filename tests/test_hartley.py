@@ -509,3 +509,19 @@ def test_spectral_dropout_ties_k_and_minus_k():
     assert drop(h).domain == "hartley"
     drop.eval()
     assert np.array_equal(drop(h).numpy(), h.numpy())
+
+
+@pytest.mark.parametrize("shape,out", [((8, 6), (4, 3)), ((7, 9), (3, 4)), ((6, 6), (6, 2))])
+def test_spectral_pool_equals_the_fourier_twin(shape, out):
+    x = np.random.default_rng(sum(shape)).standard_normal((2, 3) + shape).astype(np.float32)
+    yh = nn.SpectralPool(output_size=out, domain="hartley")(to_h(x))
+    yf = nn.SpectralPool(output_size=out)(to_f(x))
+    assert yh.domain == "hartley" and yh.spatial_shape == out
+    assert rel(space(yh), space(yf)) < 1e-5
+    assert abs(space(yh).mean() - x.mean()) < 1e-5                # the mean is kept
+    p1 = nn.SpectralPool1d(factor=2, domain="hartley")(to_h(x[:, :, 0], 1))
+    assert rel(space(p1), space(nn.SpectralPool1d(factor=2)(to_f(x[:, :, 0], 1)))) < 1e-5
+    g = freqnet.tensor(dht_of(np.random.default_rng(1).standard_normal((1, 2) + shape)),
+                       requires_grad=True)
+    freqnet.gradcheck(lambda g: nn.SpectralPool(output_size=out, domain="hartley")(
+        g.__mul__(1.0).as_spectrum("hartley", shape)), (g,))

@@ -51,9 +51,15 @@ def _global_avg_pool_hartley(x, layer):
     return _global_avg_pool_fourier(x, layer)
 
 
+def _spectral_pool_hartley(x, out_shape, layer):
+    fourier.check_crop(x.spatial_shape, out_shape, layer)
+    return tag(hops.HartleySpectralCrop()(x, x.spatial_shape, out_shape), "hartley", out_shape)
+
+
 #: domain -> implementation, one table per layer
 AVG_POOL_IMPLEMENTATIONS = {"fourier": _avg_pool_fourier, "hartley": _avg_pool_hartley}
-SPECTRAL_POOL_IMPLEMENTATIONS = {"fourier": _spectral_pool_fourier}
+SPECTRAL_POOL_IMPLEMENTATIONS = {"fourier": _spectral_pool_fourier,
+                                 "hartley": _spectral_pool_hartley}
 GLOBAL_AVG_POOL_IMPLEMENTATIONS = {"fourier": _global_avg_pool_fourier,
                                    "hartley": _global_avg_pool_hartley}
 

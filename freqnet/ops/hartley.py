@@ -166,6 +166,19 @@ class HartleyAvgPool(Function):
         return hart.avg_pool_adjoint(g, self.spatial_shape, self.s), None, None
 
 
+class HartleySpectralCrop(Function):
+    """Spectral pooling of a Hartley spectrum to ``out_shape`` (low-pass crop)."""
+
+    category = "other"
+
+    def forward(self, x, spatial_shape, out_shape):
+        self.spatial_shape, self.out_shape = tuple(spatial_shape), tuple(out_shape)
+        return hart.spectral_crop(x, self.spatial_shape, self.out_shape)
+
+    def backward(self, g):
+        return hart.spectral_crop_adjoint(g, self.spatial_shape, self.out_shape), None, None
+
+
 class HartleyParsevalDual(Function):
     """V = DHT(A) / N: the Hartley weights whose readout sum_k V X equals the
     spatial Linear sum_n A x (Parseval). ``a`` is (J, C*N); V is (J, C, *S).

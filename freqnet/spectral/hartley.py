@@ -44,6 +44,7 @@ import functools
 import math
 
 from .. import backend
+from . import fourier
 
 np = backend.numpy
 
@@ -410,3 +411,25 @@ def avg_pool_adjoint(g, spatial_shape, s):
     xp = backend.array_module(g)
     box = box_spectrum(tuple(spatial_shape), s, xp, g.dtype)
     return correlate_adjoint_input(fold_adjoint(g, spatial_shape, s), box, len(spatial_shape))
+
+
+# --------------------------------------------------------------------------
+# spectral pooling (Rippel et al. 2015): low-pass crop
+
+def spectral_crop(z, spatial_shape, out_shape):
+    """Keep the signed frequencies |q| < n'/2 on every axis, with each new
+    Nyquist bin the mean of its two aliases, and scale by N'/N: the Fourier
+    rule (:func:`freqnet.spectral.fourier.spectral_crop`) on full axes. Its
+    coefficients are real and it commutes with k -> -k, so it acts on Re X -
+    Im X as on X: the same crop of the Hartley spectrum."""
+    ndim = len(spatial_shape)
+    for a, (n, n_out) in enumerate(zip(spatial_shape, out_shape)):
+        z = fourier._crop_axis(z, z.ndim - ndim + a, n, n_out)
+    return z * z.dtype.type(math.prod(out_shape) / math.prod(spatial_shape))
+
+
+def spectral_crop_adjoint(g, spatial_shape, out_shape):
+    ndim = len(spatial_shape)
+    for a, (n, n_out) in enumerate(zip(spatial_shape, out_shape)):
+        g = fourier._crop_axis_adjoint(g, g.ndim - ndim + a, n, n_out)
+    return g * g.dtype.type(math.prod(out_shape) / math.prod(spatial_shape))
