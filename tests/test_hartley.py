@@ -525,3 +525,21 @@ def test_spectral_pool_equals_the_fourier_twin(shape, out):
                        requires_grad=True)
     freqnet.gradcheck(lambda g: nn.SpectralPool(output_size=out, domain="hartley")(
         g.__mul__(1.0).as_spectrum("hartley", shape)), (g,))
+
+
+def test_profiler_counts_hartley_domain_switches():
+    """Exact activations cost an inverse and a forward DHT each; poly ones none,
+    so a poly Hartley network trains with zero inverse transforms of data."""
+    x = freqnet.tensor(np.random.default_rng(30).standard_normal((2, 1, 8, 8)).astype(np.float32))
+    for mode, inverse in (("exact", 1), ("poly", 0)):
+        model = nn.Sequential(nn.ToSpectrum(domain="hartley"),
+                              nn.SpectralConv2d(1, 2, 3, domain="hartley"),
+                              nn.ReLU(mode=mode, domain="hartley"),
+                              nn.GlobalAvgPool(domain="hartley"))
+        with freqnet.profile() as prof:
+            model(x).sum().backward()
+        assert prof.transform_count("inverse", "forward", role="activation") == inverse
+        assert prof.transform_count("forward", "forward", role="activation") == 1 + inverse
+        # backward runs each DHT's adjoint (the input needs no gradient: ToSpectrum's is skipped)
+        assert prof.transform_count("inverse", "backward", role="activation") == inverse
+        assert prof.transform_count("forward", "backward", role="activation") == inverse
