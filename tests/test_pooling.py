@@ -64,10 +64,16 @@ def test_avg_pool2d_forward_and_gradient_match_block_average(dtype, shape, s, c)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("n,s", [(8, 2), (9, 3), (12, 4), (10, 5)])
 def test_avg_pool1d_matches_block_average(dtype, n, s):
-    x = np.random.default_rng(1).standard_normal((2, 3, n))
-    out, y, _ = run(nn.AvgPool1d(s), x, dtype, ndim=1)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, n))
+    gy = rng.standard_normal((2, 3, n // s))
+    out, y, xt = run(nn.AvgPool1d(s), x, dtype, ndim=1, gy=gy)
     assert out.spatial_shape == (n // s,)
     assert rel_err(y.numpy(), ref_block_average_1d(x.astype(dtype), s)) < TOL[dtype]
+    expect = np.zeros(x.shape)
+    for i in range(n):                      # each pixel gets 1/s of its block's gradient
+        expect[..., i] = gy.astype(dtype)[..., i // s] / s
+    assert rel_err(xt.grad.numpy(), expect) < TOL[dtype]
 
 
 @pytest.mark.parametrize("shape,s", [((4, 6), 2), ((6, 3), 3), ((4, 4), 4)])
