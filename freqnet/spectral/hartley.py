@@ -290,39 +290,57 @@ def from_mixing_layout(g):
 # products and polynomials on spectra (no transform: O(N^2) per map)
 
 @functools.lru_cache(maxsize=None)
-def _difference_index(spatial_shape):
-    """idx[m, q] = flat index of (q - m) mod shape, for flattened m and q."""
-    grids = np.meshgrid(*[np.arange(n) for n in spatial_shape], indexing="ij")
-    coords = [g.reshape(-1) for g in grids]
-    diff = [(c[None, :] - c[:, None]) % n for c, n in zip(coords, spatial_shape)]
-    return np.ravel_multi_index(diff, spatial_shape)
+def _row_shifts(h):
+    """shift_u[ku, mu] = mu h + (ku - mu) mod h (flat (mu, u) index)."""
+    ku, mu = np.meshgrid(np.arange(h), np.arange(h), indexing="ij")
+    return mu * h + (ku - mu) % h
+
+
+def _shifted_rows(a, h, w, out):
+    """out[..., mv, u, kv] = a[..., u, (kv - mv) mod w] for out (..., w, h, w):
+    windows of the row doubled, [a a][u, w - mv + kv], read through strides."""
+    xp = backend.array_module(a)
+    doubled = xp.concatenate([a, a], axis=-1)[..., 1:]                   # (..., h, 2w - 1)
+    strides = doubled.strides
+    win = xp.lib.stride_tricks.as_strided(
+        doubled, shape=doubled.shape[:-1] + (w, w), strides=strides + strides[-1:])
+    # win[..., u, j, kv] = [a a][u, 1 + j + kv]; mv = w - 1 - j
+    out[...] = xp.swapaxes(win[..., ::-1, :], -3, -2)
 
 
 class ProductWith:
     """DHT(x * y) from Y, for a fixed x given by its spectrum X (many y):
 
-        Z = (1/N) [X (*) Ye + X^- (*) Yo] = (1/N) [Ye, Yo] @ [circ(X); circ(X^-)],
+        Z = (1/N) [X (*) Ye + X^- (*) Yo]      ((*): circular convolution of spectra)
 
-    with circ(A)[m, q] = A[q - m] (circular convolution of spectra as one
-    batched matmul; 2 N^2 multiply-adds per map, no transform)."""
+    computed directly, without a transform, in two stages per map (as the
+    Fourier polynomial's spectral convolution): along the last axis one
+    batched matmul [Ye | Yo] @ [S(X); S(X^-)] with S(A)[mv, (u, kv)] =
+    A[u, kv - mv], then along the first axis a gather-sum over mu of
+    P[mu, ku - mu, kv]. 2 N^2 multiply-adds (THEORY §11: O(N^2) per map) and
+    O(N (H + W)) memory per map; a 1D map is the H = 1 case."""
 
     def __init__(self, hx, spatial_shape):
         xp = backend.array_module(hx)
         self.spatial_shape = tuple(spatial_shape)
         self.ndim = len(self.spatial_shape)
         self.n = math.prod(self.spatial_shape)
+        self.h, self.w = (1,) * (2 - self.ndim) + self.spatial_shape
         lead = hx.shape[:-self.ndim]
-        idx = xp.asarray(_difference_index(self.spatial_shape))
-        flat = xp.concatenate([hx.reshape(lead + (1, self.n)),
-                               reverse(hx, self.ndim).reshape(lead + (1, self.n))], axis=-2)
-        self.matrix = flat[..., idx].reshape(lead + (2 * self.n, self.n))     # (..., 2N, N)
+        matrix = xp.empty(lead + (2 * self.w, self.h, self.w), dtype=hx.dtype)
+        for half, a in zip((slice(0, self.w), slice(self.w, None)), (hx, reverse(hx, self.ndim))):
+            _shifted_rows(a.reshape(lead + (self.h, self.w)), self.h, self.w, matrix[..., half, :, :])
+        self.matrix = matrix.reshape(lead + (2 * self.w, self.h * self.w))    # (..., 2W, H W)
+        self.shift_u = xp.asarray(_row_shifts(self.h))
 
     def __call__(self, hy):
+        xp = backend.array_module(hy)
         ye, yo = even_odd(hy, self.ndim)
         lead = hy.shape[:-self.ndim]
-        both = backend.array_module(hy).concatenate(
-            [ye.reshape(lead + (1, self.n)), yo.reshape(lead + (1, self.n))], axis=-1)
-        z = backend.array_module(hy).matmul(both, self.matrix) / hy.dtype.type(self.n)
+        both = xp.concatenate([ye.reshape(lead + (self.h, self.w)),
+                               yo.reshape(lead + (self.h, self.w))], axis=-1)   # (..., mu, 2W)
+        p = xp.matmul(both, self.matrix).reshape(lead + (self.h * self.h, self.w))
+        z = p[..., self.shift_u, :].sum(axis=-2) / hy.dtype.type(self.n)     # (..., ku, kv)
         return z.reshape(hy.shape)
 
 
