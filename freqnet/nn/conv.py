@@ -19,12 +19,6 @@ mixing is one batched matmul with frequency as the batch axis (DESIGN.md §7).
   kernel, whichever is cheaper, and its gradient by the adjoint; the
   profiler counts both as weight transforms. Its spectrum is not kept
   between steps.
-
-Speed (DESIGN.md §7): channel mixing is one complex GEMM per frequency over
-the batch, (F, B, Cin) @ (F, Cin, Cout); outputs and input gradients are
-returned as frequency-major views of the GEMM results, so a chain of
-convolutions (and the elementwise layers between them, which keep NumPy's
-memory order) pays no transposes.
 * ``parameterization="spectral"`` (Rippel et al. 2015; Li et al. 2021, FNO):
   ``weight`` holds complex half-spectrum weights, used as Y = X conj(W),
   i.e. a circular cross-correlation with a full-size kernel. With ``modes=m``
@@ -33,12 +27,21 @@ memory order) pays no transposes.
   and the layer works on any map that holds them; with ``spatial_shape``
   the weight is the full half spectrum of that map. The weights are
   projected on the spectra of real kernels in every forward (the
-  non-Hermitian part of the self-paired columns is a dead parameter, whose
-  gradient is zero), so outputs stay spectra of real maps. Init: real and
+  non-Hermitian part of the self-paired columns, and kept modes there whose
+  conjugate partner is cut off, are dead parameters with zero gradient), so
+  outputs stay spectra of real maps. Init: real and
   imaginary parts U(-b, b), b = 1/sqrt(2 in), so E|W|^2 = 1/(3 in): the
   output variance of a full-size kernel with torch's default init gain.
+  ``kernel_size`` may be None; if given, it only sets the bias init bound
+  as for the spatial parameterization.
   Plain SGD on spectral weights is SGD on the spatial kernel preconditioned
   by N/d per bin (THEORY.md §7).
+
+Speed (DESIGN.md §7): channel mixing is one complex GEMM per frequency over
+the batch, (F, B, Cin) @ (F, Cin, Cout); outputs and input gradients are
+returned as frequency-major views of the GEMM results, so a chain of
+convolutions (and the elementwise layers between them, which keep NumPy's
+memory order) pays no transposes.
 """
 from ..ops import hartley as hops
 from ..ops import spectral as sops
