@@ -6,7 +6,8 @@
   the input gradient), forward alone and forward + backward, spatial in and
   out.
 * Hartley convolution, ``SpectralConv2d(domain="hartley")``, against its
-  Fourier twin ``SpectralConv2d()``, spectrum in and out, forward + backward.
+  Fourier twin ``SpectralConv2d()``, spectrum in and out, forward + backward;
+  and the same for the polynomial ReLU (spectral self-convolution, 16x16).
 
 Every case runs in this one process, with the repetitions interleaved
 (case A, B, C, A, B, C, ...) so that load from other processes falls on all
@@ -131,6 +132,25 @@ def spectral_case(domain):
     return make
 
 
+def poly_relu_case(domain):
+    """ReLU(mode="poly", degree 2, r=3) on a spectrum: a spectral self-convolution."""
+    def make(p):
+        act = nn.ReLU(mode="poly", r=3.0, domain=domain)
+        x = nn.ToSpectrum(domain=domain)(freqnet.tensor(p["x"])).detach()
+        x.requires_grad = True
+        g = _spectral_gradient(p["gy"], domain)
+
+        def forward():
+            with freqnet.no_grad():
+                return nn.ToSpatial()(act(x)).numpy()
+
+        def step():
+            x.grad = None
+            act(x).backward(g)
+        return forward, step
+    return make
+
+
 def _spectral_gradient(gy, domain):
     """The gradient of the output spectrum for the spatial gradient gy (THEORY §0)."""
     n = gy.shape[-1] * gy.shape[-2]
@@ -219,6 +239,10 @@ def main(argv=None):
         p = problem(args.batch, c, args.size, 3)
         rows += run_group(f"C={c} {args.size}x{args.size} k=3", p,
                           {"fourier": spectral_case("fourier"), "hartley": spectral_case("hartley")},
+                          "fourier", reps, ("step",))
+        p = problem(args.batch, c, 16, 3)
+        rows += run_group(f"C={c} 16x16 poly ReLU", p,
+                          {"fourier": poly_relu_case("fourier"), "hartley": poly_relu_case("hartley")},
                           "fourier", reps, ("step",))
         print(f"  done C={c} (Hartley)", file=sys.stderr)
     print(table(rows))
