@@ -121,6 +121,16 @@ def to_device(arr, device):
     return _import_cupy().asarray(arr)
 
 
+def to_default_device(arr):
+    """Host (numpy) data moved to the default backend's device; device
+    arrays are left where they are. This is how ``freqnet.tensor(np_array)``
+    lands on the GPU under ``FREQNET_BACKEND=cupy``, so the same code runs
+    on either backend."""
+    if xp is not numpy and isinstance(arr, numpy.ndarray):
+        return xp.asarray(arr)
+    return arr
+
+
 def to_numpy(arr):
     """A host (numpy) copy of ``arr``."""
     if array_module(arr) is numpy:

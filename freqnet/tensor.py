@@ -43,8 +43,10 @@ class Tensor:
             if dtype is None and python_data and arr.dtype.name in _DEFAULT_FOR_PYTHON_DATA:
                 arr = arr.astype(_DEFAULT_FOR_PYTHON_DATA[arr.dtype.name])
             data = arr
-        elif dtype is not None:
-            data = data.astype(dtype, copy=False)
+        else:
+            data = backend.to_default_device(data)
+            if dtype is not None:
+                data = data.astype(dtype, copy=False)
         _check_dtype(data.dtype)
         if requires_grad and data.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(
@@ -263,7 +265,9 @@ def tensor(data, requires_grad=False, dtype=None):
 
     Python lists and scalars of floats default to float32 (complex64), as in
     PyTorch; numpy/cupy arrays keep their dtype unless ``dtype`` is given.
-    The data is copied, so later changes to either side do not leak.
+    Host data lands on the default backend (the GPU under
+    ``FREQNET_BACKEND=cupy``). The data is copied, so later changes to either
+    side do not leak.
     """
     if isinstance(data, Tensor):
         data = data.data

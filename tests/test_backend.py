@@ -179,3 +179,27 @@ def test_helpers():
         while n % p == 0:
             n //= p
     assert n == 1
+
+
+def test_host_data_lands_on_the_default_backend(monkeypatch):
+    """Under another default backend, tensor(numpy array) converts through it."""
+    import numpy as np
+    from freqnet import backend
+    import freqnet as fn
+
+    converted = []
+
+    class FakeXp:
+        @staticmethod
+        def asarray(a):
+            converted.append(a.shape)
+            return a
+
+    monkeypatch.setattr(backend, "xp", FakeXp)
+    fn.tensor(np.zeros((2, 3)))
+    fn.nn.Parameter(np.ones(4))
+    assert converted == [(2, 3), (4,)]
+    monkeypatch.undo()
+    converted.clear()
+    fn.tensor(np.zeros(2))
+    assert converted == []

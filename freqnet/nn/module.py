@@ -191,15 +191,8 @@ class Module:
         return lines[0] + ")"
 
 
-class Sequential(Module):
-    """Modules applied in order; indexable and iterable."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential takes Modules; argument {i} is {type(m).__name__}")
-            self.add_module(str(i), m)
+class _Container(Module):
+    """Indexing, length and iteration over the registered sub-modules."""
 
     def __getitem__(self, i):
         return list(self._modules.values())[i]
@@ -210,13 +203,24 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+
+class Sequential(_Container):
+    """Modules applied in order; indexable and iterable."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential takes Modules; argument {i} is {type(m).__name__}")
+            self.add_module(str(i), m)
+
     def forward(self, x):
         for m in self._modules.values():
             x = m(x)
         return x
 
 
-class ModuleList(Module):
+class ModuleList(_Container):
     """A list of sub-modules, registered for parameters and state."""
 
     def __init__(self, modules=()):
@@ -227,12 +231,3 @@ class ModuleList(Module):
     def append(self, module):
         self.add_module(str(len(self._modules)), module)
         return self
-
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
