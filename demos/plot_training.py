@@ -2,8 +2,10 @@
 
 Writes into OUT_DIR (created):
   curves.png           training and test loss and accuracy per epoch
-  filters_spatial.png  the first conv layer's kernels (taps)
+  filters_spatial.png  the first conv layer's kernels (taps; the full-length
+                       kernel for spectral-parameterised convs)
   filters_spectra.png  their magnitude responses |W(k)| on the padded length
+Any model option works, e.g. ``--conv spectral --activation poly``.
 
     python demos/plot_training.py OUT_DIR [--epochs 10 ...]
 """
@@ -44,17 +46,28 @@ def plot_curves(history, path):
     plt.close(fig)
 
 
-def first_conv_kernels(model):
-    """(out, in, k) taps of the first spectral conv with spatial parameterisation."""
-    for name, p in model.named_parameters():
-        if name.endswith("weight") and p.ndim == 3 and not p.is_complex:
-            return p.numpy()
-    raise ValueError("the model has no 1D conv layer with spatial kernels to plot")
+def first_conv_filters(model, length):
+    """The first 1D conv's filters (input channel 0): (spatial kernels, |spectra|).
 
-
-def plot_filters(kernels, length, spatial_path, spectra_path, show=16):
+    Spatial parameterisation: the k taps, and |rfft| on the padded length.
+    Spectral parameterisation (complex weights W per bin, the layer computes
+    X conj(W)): the full-length kernel irfft(W) and |W|.
+    """
     np = backend.numpy
-    kernels = kernels[:show, 0]
+    conv = next((m for m in model.modules() if type(m).__name__ == "SpectralConv1d"), None)
+    if conv is None:
+        raise ValueError("the model has no SpectralConv1d whose filters could be plotted")
+    w = conv.weight.numpy()[:, 0]
+    if conv.parameterization == "spatial":
+        return w, np.abs(np.fft.rfft(w, n=length, axis=-1))
+    if w.shape[-1] != length // 2 + 1:
+        raise ValueError("band-limited (modes=) spectral weights: plot a full-size model instead")
+    return np.fft.fftshift(np.fft.irfft(w, n=length, axis=-1), axes=-1), np.abs(w)
+
+
+def plot_filters(kernels, spectra, length, spatial_path, spectra_path, show=16):
+    np = backend.numpy
+    kernels, spectra = kernels[:show], spectra[:show]
     cols = 4
     rows = -(-len(kernels) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(2.5 * cols, 1.8 * rows), squeeze=False)
@@ -65,7 +78,6 @@ def plot_filters(kernels, length, spatial_path, spectra_path, show=16):
     fig.tight_layout()
     fig.savefig(spatial_path, dpi=110)
     plt.close(fig)
-    spectra = np.abs(np.fft.rfft(kernels, n=length, axis=-1))
     fig, ax = plt.subplots(figsize=(7, 4))
     im = ax.imshow(spectra, aspect="auto", cmap="viridis")
     ax.set_xlabel(f"frequency bin (of a length-{length} signal)")
@@ -88,7 +100,8 @@ def main(argv=None):
              "filters_spectra": os.path.join(out_dir, "filters_spectra.png")}
     plot_curves(history, files["curves"])
     length = 40 + args.pad
-    plot_filters(first_conv_kernels(model), length, files["filters_spatial"], files["filters_spectra"])
+    kernels, spectra = first_conv_filters(model, length)
+    plot_filters(kernels, spectra, length, files["filters_spatial"], files["filters_spectra"])
     result["files"] = files
     report(result)
 

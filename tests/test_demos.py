@@ -63,8 +63,9 @@ def test_train_mnist_without_data_dir_fails_clearly(env):
     assert out.returncode != 0 and "--data-dir" in out.stderr
 
 
-def test_plot_training_writes_pngs(env, tmp_path):
-    result, _ = run_demo("plot_training.py", [tmp_path / "plots", *TINY], env)
+@pytest.mark.parametrize("model", [[], ["--conv", "spectral", "--activation", "crelu"]])
+def test_plot_training_writes_pngs(env, tmp_path, model):
+    result, _ = run_demo("plot_training.py", [tmp_path / "plots", *TINY, *model], env)
     for name in ("curves.png", "filters_spatial.png", "filters_spectra.png"):
         path = tmp_path / "plots" / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
