@@ -68,6 +68,20 @@ def test_dht_2d_is_the_true_transform(shape, method):
     assert rel(hartley.dht(x.astype(np.float32), 2, method), ref) < 1e-5
 
 
+@pytest.mark.parametrize("method", ["matrix", "fft", "fht"])
+def test_dht_of_integer_input_is_promoted_like_the_fft(method):
+    """Integer maps (e.g. raw pixels) transform in float64, as the FFT does;
+    tables in the input's integer dtype would truncate cos/sin to 0, +-1."""
+    x = np.random.default_rng(6).integers(0, 256, (2, 4, 8))
+    ref = np.stack([dht_loop(c.astype(float)) for c in x])
+    y = hartley.dht(x, 2, method)
+    assert y.dtype == np.float64 and rel(y, ref) < 1e-12
+    assert rel(hartley.dht(x[0, 0] > 100, 1, method), dht_loop((x[0, 0] > 100).astype(float))) < 1e-12
+    t = freqnet.nn.ToSpectrum(domain="hartley")(freqnet.tensor(x[:, None]))
+    assert t.dtype == np.float64
+    assert np.array_equal(np.round(freqnet.nn.ToSpatial()(t).numpy()), x[:, None])
+
+
 @pytest.mark.parametrize("shape", [(16,), (8, 4), (2, 32)])
 def test_fast_hartley_transform(shape):
     x = np.random.default_rng(1).standard_normal((3,) + shape)

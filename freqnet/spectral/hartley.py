@@ -86,9 +86,21 @@ def _check_axes(x, ndim, method):
         raise ValueError(f"the DHT takes real arrays, got dtype {x.dtype}")
 
 
+def _real_float(x):
+    """``x`` in the real floating dtype its spectrum has, as the FFT promotes:
+    integers and bools to float64, float16 to float32 (the cas tables are
+    made in ``x``'s dtype, so an integer table would truncate them to 0, +-1)."""
+    if x.dtype.kind in "biu":
+        return x.astype(np.float64)
+    if x.dtype.itemsize < 4:
+        return x.astype(np.float32)
+    return x
+
+
 def dht(x, ndim=1, method="matrix"):
     """DHT over the last ``ndim`` (1 or 2) axes of a real array (true 2D)."""
     _check_axes(x, ndim, method)
+    x = _real_float(x)
     if method == "fft":
         spec = backend.fftn(x, axes=tuple(range(-ndim, 0)))
         return (spec.real - spec.imag).astype(x.dtype, copy=False)
