@@ -141,6 +141,61 @@ def test_ill_conditioned_points_warn_with_the_condition_number():
         LaplaceConv2d(1, 1, 3, tile=6)                               # default set: cond 1873
 
 
+def tap_conv2d(x, w, b):
+    """Conv2d(padding=k//2), zeros, as a sum over taps (float64)."""
+    k = w.shape[-1]
+    h, wd = x.shape[-2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (k // 2, k // 2), (k // 2, k // 2)))
+    y = sum(np.einsum("bchw,oc->bohw", xp[:, :, i:i + h, j:j + wd], w[:, :, i, j])
+            for i in range(k) for j in range(k))
+    return y + b[None, :, None, None]
+
+
+@pytest.mark.parametrize("m,k,points", [
+    (2, 3, None), (4, 3, None), (6, 3, None), (6, 5, None),
+    (2, 3, laplace.decay_points(4)),                       # the seed's e^-p: cond 428
+    (4, 3, laplace.decay_points(6)),
+    (6, 3, (0, 1, -1, 2, -2, 3, -3, "inf")),
+    (6, 3, laplace.chebyshev_points(8)),
+])
+def test_error_estimate_bounds_the_float32_error_and_warns_when_digits_are_lost(m, k, points):
+    """The stated estimate growth^2 * eps is at least the measured float32 error,
+    and every set that loses 3 digits (error > 1e-3) warns, naming cond(V).
+    (cond(V) * eps alone said 5e-5 for the seed's F(2, 3) points, which err by 3e-3.)"""
+    rng = np.random.default_rng(m * 100 + k)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", laplace.IllConditionedPointsWarning)
+        layer = LaplaceConv2d(4, 4, k, tile=m, points=points)
+    plan = layer.plans[0]
+    layer.weight.data[...] = rng.standard_normal(layer.weight.shape)
+    x = rng.uniform(-1, 1, (2, 4, 24, 24)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", laplace.IllConditionedPointsWarning)
+        y = layer(freqnet.tensor(x)).numpy()
+    err = rel(y, tap_conv2d(x.astype(float), layer.weight.numpy().astype(float),
+                            layer.bias.numpy().astype(float)))
+    estimate = plan.error_estimate("float32", 2)
+    assert err <= estimate
+    if err > 1e-3:
+        assert len(record) == 1
+    if record:
+        message = str(record[0].message)
+        assert f"cond(V) = {plan.condition:.3g}" in message and f"{estimate:.2g} relative" in message
+
+
+def test_the_seeds_points_warn_in_float32():
+    """t = e^-p at 1/5, 2/5, 3/5, 4/5: cond(V) is only 428, yet F(2x2, 3x3) in
+    float32 keeps under 3 digits (about 3e-3, THEORY-style demo table)."""
+    with pytest.warns(laplace.IllConditionedPointsWarning,
+                      match=r"ill-conditioned for float32: cond\(V\) = 428"):
+        LaplaceConv2d(1, 1, 3, tile=2, points=laplace.decay_points(4))
+
+
+def test_float_inputs_only():
+    with pytest.raises(ValueError, match="expected a float32 or float64 input, got dtype int64"):
+        LaplaceConv2d(1, 1, 3)(freqnet.tensor(np.ones((1, 1, 4, 4), dtype=np.int64)))
+
+
 # ---------------------------------------------------------------- layers
 CASES2D = [  # (tile, kernel, batch, cin, cout, H, W)
     (2, 3, 2, 3, 4, 8, 8), (2, 3, 3, 1, 2, 7, 11), (4, 3, 2, 3, 5, 9, 10), (4, 3, 2, 2, 2, 5, 5),

@@ -17,11 +17,12 @@ over several shapes and channel counts; tests/test_laplace.py checks them):
     m=6   0, +-1, +-1/2, +-2, inf     1873    5e-5 (7e-6)   1e-3 (1.3e-4, 1.7e4)
 
 (bound, and in parentheses the worst error measured). In float64 every row
-is below 1e-10. Other point sets err by about cond(V) times the unit
-round-off; :class:`~freqnet.spectral.laplace.ToomCook` reports ``condition``,
-and a set with cond(V) * eps > 1e-3 in the working dtype warns
+is below 1e-10. Other point sets err by up to about growth^ndim times the
+unit round-off; :class:`~freqnet.spectral.laplace.ToomCook` reports
+``condition`` = cond(V) and ``growth``, and a set whose estimate
+growth^ndim * eps exceeds 1e-3 in the working dtype warns, naming cond(V)
 (:class:`~freqnet.spectral.laplace.IllConditionedPointsWarning`), as F(6, 5)
-does in float32.
+and the seed's points e^{-p} in (0, 1) do in float32 2D.
 """
 import math
 
@@ -63,7 +64,7 @@ class _LaplaceConvNd(Module):
         for key in zip(self.tile, self.kernel_size):
             if key not in made:
                 made[key] = ToomCook(*key, points)
-                made[key].check_precision(dtype, stacklevel=3)
+                made[key].check_precision(dtype, self.ndim, stacklevel=3)
         self.plans = tuple(made[key] for key in zip(self.tile, self.kernel_size))
         # torch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias
         fan_in = in_channels * math.prod(self.kernel_size)
@@ -95,8 +96,10 @@ class _LaplaceConvNd(Module):
             pads = ((0, 0),) * self.ndim
         else:
             pads = tuple((k // 2, k // 2) for k in self.kernel_size)
+        if x.dtype.kind != "f":
+            raise ValueError(f"{name}: expected a float32 or float64 input, got dtype {x.dtype}")
         for plan in self.plans:
-            plan.check_precision(x.dtype, stacklevel=4)
+            plan.check_precision(x.dtype, self.ndim, stacklevel=4)
         mode = "circular" if self.padding == "circular" else "zeros"
         return laplace_correlate(x, self.weight, self.bias, self.plans, pads, mode)
 
