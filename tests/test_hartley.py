@@ -1,5 +1,8 @@
 """The Hartley domain (THEORY §9(c)(ii)): DHT, its theorems and adjoints, the
 Hartley domain registration; references are plain NumPy loops / numpy.fft."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -443,11 +446,64 @@ def test_poly_activation_gradient_equals_the_spatial_rule():
     assert rel(h.grad.numpy(), dht_of(dp * g)) < 1e-12
 
 
+class ComplexWatch:
+    """sys.settrace hook that records every complex array (or complex Tensor)
+    bound to a local variable, or returned, in any freqnet frame: the arrays
+    an op makes internally and never wraps as a Tensor. (A temporary that
+    lives only inside one expression, never named, is not seen.)"""
+
+    root = os.path.dirname(os.path.abspath(freqnet.__file__))
+
+    def __init__(self):
+        self.found, self.frames = [], 0
+
+    def _check(self, frame, name, value):
+        for v in value if isinstance(value, (tuple, list)) else (value,):
+            dtype = getattr(v, "dtype", None)
+            if getattr(dtype, "kind", None) == "c":
+                self.found.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {name} {dtype}")
+
+    def _local(self, frame, event, arg):
+        for name, value in list(frame.f_locals.items()):
+            self._check(frame, name, value)
+        if event == "return":
+            self._check(frame, "<return>", arg)
+        return self._local
+
+    def _call(self, frame, event, arg):
+        if frame.f_code.co_filename.startswith(self.root):
+            self.frames += 1
+            return self._local
+        return None
+
+    def __enter__(self):
+        self._previous = sys.gettrace()
+        sys.settrace(self._call)
+        return self
+
+    def __exit__(self, *exc):
+        sys.settrace(self._previous)
+
+
+def test_complex_watch_sees_complex_arrays_inside_freqnet():
+    """The watch used below can fail: the FFT route of the DHT makes a complex
+    temporary that no Tensor, saved array or gradient ever holds."""
+    x = np.random.default_rng(27).standard_normal((2, 4, 5))
+    with ComplexWatch() as watch:
+        hartley.dht(x, 2, "matrix")
+    assert watch.frames > 0 and watch.found == []
+    with ComplexWatch() as watch:
+        hartley.dht(x, 2, "fft")
+    assert any("spectral/hartley.py" in f and " spec complex128" in f for f in watch.found)
+
+
 def test_a_hartley_training_step_creates_no_complex_tensor(monkeypatch):
     """Forward, backward and an SGD step of a small all-Hartley CNN (conv, BN,
     poly ReLU, avg pool, conv, exact tanh, linear head + GAP/dense, cross
     entropy): every Tensor made, every array saved for backward and every
-    gradient passed between ops is real, and no FFT runs at all."""
+    gradient passed between ops is real, no FFT runs at all, and no local
+    variable or return value of any freqnet function (the arrays inside the
+    ops, never wrapped as Tensors) is ever complex."""
     from freqnet.autograd import Function
     from freqnet.tensor import Tensor
 
@@ -498,14 +554,16 @@ def test_a_hartley_training_step_creates_no_complex_tensor(monkeypatch):
     for name in ("fftn", "ifftn", "rfftn", "irfftn"):
         monkeypatch.setattr(backend, name, refuse)
 
-    h = model(nn.ToSpectrum(domain="hartley")(freqnet.tensor(x)))
-    logits = head(h) + dense(nn.GlobalAvgPool(domain="hartley")(h))
-    loss = freqnet.nn.CrossEntropyLoss()(logits, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
+    with ComplexWatch() as watch:
+        h = model(nn.ToSpectrum(domain="hartley")(freqnet.tensor(x)))
+        logits = head(h) + dense(nn.GlobalAvgPool(domain="hartley")(h))
+        loss = freqnet.nn.CrossEntropyLoss()(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
     monkeypatch.undo()
 
+    assert watch.frames > 500 and watch.found == []
     assert len(made) > 20 and len(saved) > 10 and len(grads) > 20
     for kind, dtypes in (("tensor", made), ("saved array", saved), ("gradient", grads)):
         assert all(dt.kind != "c" for dt in dtypes), (kind, sorted({dt.name for dt in dtypes}))
