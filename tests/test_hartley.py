@@ -615,3 +615,47 @@ def test_profiler_counts_hartley_domain_switches():
         # backward runs each DHT's adjoint (the input needs no gradient: ToSpectrum's is skipped)
         assert prof.transform_count("inverse", "backward", role="activation") == inverse
         assert prof.transform_count("forward", "backward", role="activation") == inverse
+
+
+@pytest.mark.parametrize("length,k", [(9, 3), (8, 3), (10, 2), (7, 4)])
+def test_1d_hartley_layers_float32_equal_fourier_twins_and_space(length, k):
+    """SpectralConv1d, poly ReLU, BatchNorm1d on 1D Hartley spectra (the H = 1
+    case of the 2D maths) in float32, odd and even lengths and kernels."""
+    rng = np.random.default_rng(length * 10 + k)
+    x = rng.standard_normal((3, 2, length)).astype(np.float32)
+    xd = x.astype(float)
+    conv_h, conv_f = nn.SpectralConv1d(2, 3, k, domain="hartley"), nn.SpectralConv1d(2, 3, k)
+    copy_params(conv_h, conv_f)
+    w, bias = conv_h.weight.numpy().astype(float), conv_h.bias.numpy().astype(float)
+    ref = sum(np.einsum("bcl,oc->bol", np.roll(xd, -(i - k // 2), axis=-1), w[:, :, i])
+              for i in range(k)) + bias[None, :, None]
+    yh = conv_h(to_h(x, 1))
+    assert yh.dtype == np.float32 and yh.domain == "hartley" and yh.spatial_shape == (length,)
+    assert rel(space(yh), ref) < 1e-5 and rel(space(yh), space(conv_f(to_f(x, 1)))) < 1e-5
+    relu = nn.ReLU(mode="poly", r=3.0, degree=4, domain="hartley")
+    from freqnet.spectral.polynomial import least_squares_fit
+    a = least_squares_fit("relu", 3.0, 4)
+    yp = relu(to_h(x, 1))
+    assert yp.dtype == np.float32
+    assert rel(space(yp), sum(c * xd ** j for j, c in enumerate(a))) < 1e-5
+    assert rel(space(yp), space(nn.ReLU(mode="poly", r=3.0, degree=4)(to_f(x, 1)))) < 1e-5
+    bn = nn.BatchNorm1d(2, domain="hartley")
+    ref_bn = (xd - xd.mean(axis=(0, 2))[:, None]) / np.sqrt(xd.var(axis=(0, 2))[:, None] + 1e-5)
+    assert rel(space(bn(to_h(x, 1))), ref_bn) < 1e-5
+
+
+def test_1d_hartley_layers_gradcheck():
+    rng = np.random.default_rng(31)
+    x = freqnet.tensor(np.apply_along_axis(dht_loop, -1, rng.standard_normal((2, 2, 6))),
+                       requires_grad=True)
+    tagged = lambda t: t.as_spectrum("hartley", (6,))          # noqa: E731
+    relu = nn.ReLU(mode="poly", r=2.0, degree=4, domain="hartley")
+    freqnet.gradcheck(lambda x: relu(tagged(x * 1.0)), (x,))
+    pool = nn.AvgPool1d(2, domain="hartley")
+    freqnet.gradcheck(lambda x: pool(tagged(x * 1.0)), (x,))
+    bn = nn.BatchNorm1d(2, domain="hartley", dtype="float64")
+    freqnet.gradcheck(lambda x, w, b: freqnet.nn.normalization.batch_norm(
+        tagged(x * 1.0), None, None, w, b, True), (x, bn.weight, bn.bias))
+    head = nn.SpectralLinear(2, (6,), 3, domain="hartley", dtype="float64")
+    freqnet.gradcheck(lambda x, a, b: freqnet.nn.linear.spectral_linear(tagged(x * 1.0), a, b, ndim=1),
+                      (x, head.weight, head.bias))
