@@ -172,28 +172,38 @@ def test_conv2d_spectral_full_size_is_correlation_with_real_kernel(dtype, shape)
     assert rel_err(y.numpy(), expect) < TOL[dtype]
 
 
+def embed_modes(w, shape, m):
+    """The (out, in, 2m, m) FNO weights placed in a zero (H, W//2+1) half spectrum."""
+    h = shape[0]
+    full = np.zeros(w.shape[:2] + (h, shape[1] // 2 + 1), complex)
+    for r in range(m):
+        full[:, :, r, :m] = w[:, :, r]
+        full[:, :, h - m + r, :m] = w[:, :, m + r]
+    # a kept bin of a self-paired column (0, and W/2 for even W) whose partner
+    # row (-u) mod H is not kept cannot belong to a real kernel: it is dropped
+    for r in unpaired_rows(shape, m):
+        full[:, :, r, self_paired_columns(shape, m)] = 0
+    return full
+
+
+def self_paired_columns(shape, m):
+    return [c for c in ({0, shape[1] // 2} if shape[1] % 2 == 0 else {0}) if c < m]
+
+
+def unpaired_rows(shape, m):
+    h = shape[0]
+    kept_rows = set(range(m)) | set(range(h - m, h))
+    return sorted(r for r in kept_rows if (-r) % h not in kept_rows)
+
+
 @pytest.mark.parametrize("shape,m", [((8, 6), 2), ((7, 9), 3), ((6, 6), 3), ((8, 4), 3)])
 def test_conv2d_spectral_modes_is_band_limited_correlation(shape, m):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 2) + shape)
     np.random.seed(3)
     layer = nn.SpectralConv2d(2, 3, 3, parameterization="spectral", modes=m, dtype="float64")
-    w = layer.weight.numpy()
-    assert w.shape == (3, 2, 2 * m, m)
-    h = shape[0]
-    full = np.zeros((3, 2, h, shape[1] // 2 + 1), complex)
-    for r in range(m):
-        full[:, :, r, :m] = w[:, :, r]
-        full[:, :, h - m + r, :m] = w[:, :, m + r]
-    # a kept bin of a self-paired column (0, and W/2 for even W) whose partner
-    # row (-u) mod H is not kept cannot belong to a real kernel: it is dropped
-    kept_rows = set(range(m)) | set(range(h - m, h))
-    for col in {0, shape[1] // 2} if shape[1] % 2 == 0 else {0}:
-        if col < m:
-            for r in kept_rows:
-                if (-r) % h not in kept_rows:
-                    full[:, :, r, col] = 0
-    kern = np.fft.irfft2(full, s=shape)
+    assert layer.weight.shape == (3, 2, 2 * m, m)
+    kern = np.fft.irfft2(embed_modes(layer.weight.numpy(), shape, m), s=shape)
     _, y = spectral_layer_output(layer, x, "float64")
     expect = ref_full_corr2d(x, kern) + layer.bias.numpy()[None, :, None, None]
     assert rel_err(y.numpy(), expect) < 1e-10
@@ -415,3 +425,112 @@ def test_conv1d_gradients_match_reference(dtype, n, k):
     assert rel_err(xt.grad.numpy(), gx) < TOL[dtype]
     assert rel_err(layer.weight.grad.numpy(), gw) < TOL[dtype]
     assert rel_err(layer.bias.grad.numpy(), gb) < TOL[dtype]
+
+
+# -- output spectra compared without an inverse transform -------------------------------------
+# irfftn keeps only the Hermitian part of a half spectrum, so a layer whose output is not the
+# spectrum of a real map would pass every check made after ToSpatial; the next spectral layer
+# (batch norm's Parseval energy, CReLU, dropout) would not. These compare the output spectrum
+# itself with numpy's rfft of the spatial reference.
+
+def spectrum_rel_err(a, b):
+    return np.abs(a - b).max() / np.abs(b).max()
+
+
+def ref_full_corr1d(x, kern):
+    y = np.zeros((x.shape[0], kern.shape[0], x.shape[-1]))
+    for m in range(x.shape[-1]):
+        y += np.einsum("bcn,oc->bon", np.roll(x, -m, axis=2), kern[:, :, m])
+    return y
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(6, 8), (7, 5), (5, 6)])
+def test_conv2d_output_spectra_equal_rfft2_of_reference(dtype, shape):
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((2, 3) + shape).astype(dtype)
+    spectrum = nn.ToSpectrum()(freqnet.tensor(x))
+    np.random.seed(10)
+    spatial = nn.SpectralConv2d(3, 2, 3, dtype=dtype)
+    full = nn.SpectralConv2d(3, 2, None, parameterization="spectral", spatial_shape=shape, dtype=dtype)
+    modes = nn.SpectralConv2d(3, 2, None, parameterization="spectral", modes=2, dtype=dtype)
+    kernels = {
+        "full": np.fft.irfft2(full.weight.numpy().astype(np.complex128), s=shape),
+        "modes": np.fft.irfft2(embed_modes(modes.weight.numpy().astype(np.complex128), shape, 2), s=shape),
+    }
+    bias = lambda layer: layer.bias.numpy()[None, :, None, None]  # noqa: E731
+    cases = [(spatial, ref_corr2d(x, spatial.weight.numpy(), spatial.bias.numpy())),
+             (full, ref_full_corr2d(x, kernels["full"]) + bias(full)),
+             (modes, ref_full_corr2d(x, kernels["modes"]) + bias(modes))]
+    for layer, expect in cases:
+        y = layer(spectrum).numpy()
+        assert y.dtype == np.result_type(dtype, np.complex64)
+        assert spectrum_rel_err(y, np.fft.rfft2(expect)) < TOL[dtype], layer
+
+
+@pytest.mark.parametrize("n", [8, 9])
+def test_conv1d_output_spectra_equal_rfft_of_reference(n):
+    rng = np.random.default_rng(18)
+    x = rng.standard_normal((3, 2, n))
+    spectrum = nn.ToSpectrum(ndim=1)(freqnet.tensor(x))
+    np.random.seed(11)
+    spatial = nn.SpectralConv1d(2, 3, 3, dtype="float64")
+    full = nn.SpectralConv1d(2, 3, None, parameterization="spectral", spatial_shape=(n,), dtype="float64")
+    modes = nn.SpectralConv1d(2, 3, None, parameterization="spectral", modes=n // 2 + 1, dtype="float64")
+    for layer in (full, modes):             # Im W at DC (and Nyquist) is not a real kernel's
+        assert np.abs(layer.weight.numpy()[..., 0].imag).max() > 0.1
+    bias = lambda layer: layer.bias.numpy()[None, :, None]  # noqa: E731
+    cases = [(spatial, ref_corr1d(x, spatial.weight.numpy(), spatial.bias.numpy())),
+             (full, ref_full_corr1d(x, np.fft.irfft(full.weight.numpy(), n=n)) + bias(full)),
+             (modes, ref_full_corr1d(x, np.fft.irfft(modes.weight.numpy(), n=n)) + bias(modes))]
+    for layer, expect in cases:
+        assert spectrum_rel_err(layer(spectrum).numpy(), np.fft.rfft(expect)) < 1e-10, layer
+
+
+# -- spectral parameterization: gradients against the full-size-kernel reference ----------------
+
+def ref_full_corr2d_grads(x, kern, gy):
+    """Gradients of y = ref_full_corr2d(x, kern) for the upstream gradient gy:
+    y[n] uses x[n + m], so x[p] receives gy[p - m] kern[m]."""
+    h, w = x.shape[2:]
+    gx = np.zeros(x.shape)
+    gkern = np.zeros(kern.shape)
+    for m1 in range(h):
+        for m2 in range(w):
+            shifted = np.roll(x, (-m1, -m2), axis=(2, 3))
+            gkern[:, :, m1, m2] = np.einsum("bohw,bchw->oc", gy, shifted)
+            gx += np.roll(np.einsum("bohw,oc->bchw", gy, kern[:, :, m1, m2]), (m1, m2), axis=(2, 3))
+    return gx, gkern
+
+
+def irfft2_adjoint(g, shape):
+    """THEORY §0: the gradient of W in kern = irfft2(W, s) is d * rfft2(grad_kern) / N."""
+    d = np.full(shape[1] // 2 + 1, 2.0)
+    d[0] = 1
+    if shape[1] % 2 == 0:
+        d[-1] = 1
+    return d * np.fft.rfft2(g) / np.prod(shape)
+
+
+@pytest.mark.parametrize("shape,m", [((6, 5), None), ((5, 8), None), ((8, 6), 2), ((7, 9), 3)])
+def test_conv2d_spectral_gradients_match_reference(shape, m):
+    rng = np.random.default_rng(19)
+    x = rng.standard_normal((3, 2) + shape)
+    gy = rng.standard_normal((3, 3) + shape)
+    np.random.seed(12)
+    layer = nn.SpectralConv2d(2, 3, None, parameterization="spectral", modes=m,
+                              spatial_shape=shape if m is None else None, dtype="float64")
+    w = layer.weight.numpy()
+    kern = np.fft.irfft2(w if m is None else embed_modes(w, shape, m), s=shape)
+    xt, y = spectral_layer_output(layer, x, "float64")
+    (y * freqnet.tensor(gy)).sum().backward()
+    gx, gkern = ref_full_corr2d_grads(x, kern, gy)
+    gw = irfft2_adjoint(gkern, shape)
+    if m is not None:                 # the kept modes; dead ones (see embed_modes) get 0
+        rows = list(range(m)) + list(range(shape[0] - m, shape[0]))
+        gw = gw[:, :, rows, :m]
+        for r in unpaired_rows(shape, m):
+            gw[:, :, rows.index(r), self_paired_columns(shape, m)] = 0
+    assert rel_err(xt.grad.numpy(), gx) < 1e-10
+    assert spectrum_rel_err(layer.weight.grad.numpy(), gw) < 1e-10
+    assert rel_err(layer.bias.grad.numpy(), gy.sum(axis=(0, 2, 3))) < 1e-10

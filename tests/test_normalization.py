@@ -91,6 +91,9 @@ def test_batch_norm_matches_torch_formulas_over_train_and_eval_steps(cls, lead, 
         got = np.fft.irfftn(y.numpy(), s=shape, axes=_axes(shape))
         assert y.domain == "fourier" and y.spatial_shape == shape and y.dtype == np.dtype(cdtype)
         assert np.abs(got - expected).max() / np.abs(expected).max() < tol, step
+        # the spectrum itself, not only its Hermitian part that irfftn reads
+        spectrum = np.fft.rfftn(expected, axes=_axes(shape))
+        assert np.abs(y.numpy() - spectrum).max() / np.abs(spectrum).max() < tol, step
         np.testing.assert_allclose(layer.running_mean, ref.mean, rtol=tol, atol=tol)
         np.testing.assert_allclose(layer.running_var, ref.var, rtol=tol, atol=tol)
         assert int(layer.num_batches_tracked) == ref.tracked

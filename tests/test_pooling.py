@@ -228,3 +228,75 @@ def test_global_avg_pool_gradcheck():
     xs = rng.standard_normal((2, 3, 4, 3)) + 1j * rng.standard_normal((2, 3, 4, 3))
     x = freqnet.tensor(xs, requires_grad=True).as_spectrum("fourier", (4, 5))
     freqnet.gradcheck(lambda x: F.global_avg_pool(x), (x,))
+
+
+# -- output spectra compared without an inverse transform ---------------------------------------
+# irfftn keeps only the Hermitian part of a half spectrum (the new Nyquist bins of a crop are
+# exactly such a part), so these compare the pooled spectrum itself with numpy's rfftn of the
+# spatial reference.
+
+def ref_spectral_crop(x, out_shape):
+    """Rippel's crop to any output size, one input frequency at a time: bins with signed
+    |q| < n'/2 go to q mod n', bins with |q| = n'/2 (n' < n) add half to it, the rest are
+    cut; then scale by N'/N. Returns the spatial map."""
+    nd = len(out_shape)
+    in_shape = x.shape[-nd:]
+    axes = tuple(range(-nd, 0))
+    big = np.fft.fftn(x, axes=axes)
+    small = np.zeros(x.shape[:-nd] + tuple(out_shape), complex)
+    for index in np.ndindex(*in_shape):
+        weight, target = 1.0, []
+        for q, n, n_out in zip(index, in_shape, out_shape):
+            signed = q if q <= n // 2 else q - n
+            if n_out < n and 2 * abs(signed) == n_out:
+                weight *= 0.5
+            elif n_out < n and 2 * abs(signed) > n_out:
+                weight = 0.0
+            target.append(signed % n_out)
+        if weight:
+            small[(Ellipsis,) + tuple(target)] += weight * big[(Ellipsis,) + index]
+    return np.fft.ifftn(small, axes=axes).real * (np.prod(out_shape) / np.prod(in_shape))
+
+
+def spectrum_rel_err(a, b):
+    return np.abs(a - b).max() / np.abs(b).max()
+
+
+def test_ref_spectral_crop_is_ref_spectral_pool_for_divisors():
+    x = np.random.default_rng(11).standard_normal((2, 2, 9, 6))
+    assert rel_err(ref_spectral_crop(x, (3, 2)), ref_spectral_pool(x, 3)) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,out", [((8, 8), (4, 4)), ((9, 7), (4, 4)), ((7, 9), (6, 2)),
+                                       ((8, 8), (3, 5)), ((6, 6), (6, 5)), ((5, 8), (5, 6)),
+                                       ((6, 6), (1, 1)), ((8, 9), (8, 9))])
+def test_spectral_pool_output_spectrum_equals_rfft2_of_reference(dtype, shape, out):
+    x = np.random.default_rng(12).standard_normal((2, 3) + shape).astype(dtype)
+    y = nn.SpectralPool(output_size=out)(nn.ToSpectrum()(freqnet.tensor(x)))
+    assert y.spatial_shape == out and y.dtype == np.result_type(dtype, np.complex64)
+    expect = np.fft.rfft2(ref_spectral_crop(x.astype(np.float64), out))
+    assert spectrum_rel_err(y.numpy(), expect) < TOL[dtype]
+
+
+@pytest.mark.parametrize("n,out", [(10, 4), (9, 4), (9, 3), (8, 1), (8, 8), (7, 6), (11, 2)])
+def test_spectral_pool1d_output_spectrum_equals_rfft_of_reference(n, out):
+    x = np.random.default_rng(13).standard_normal((2, 2, n))
+    y = nn.SpectralPool1d(output_size=out)(nn.ToSpectrum(ndim=1)(freqnet.tensor(x)))
+    assert spectrum_rel_err(y.numpy(), np.fft.rfft(ref_spectral_crop(x, (out,)))) < 1e-10
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,s", [((8, 6), 2), ((9, 6), 3), ((12, 8), 4), ((15, 10), 5), ((4, 8), 4)])
+def test_avg_pool2d_output_spectrum_equals_rfft2_of_block_average(dtype, shape, s):
+    x = np.random.default_rng(14).standard_normal((2, 3) + shape).astype(dtype)
+    y = nn.AvgPool2d(s)(nn.ToSpectrum()(freqnet.tensor(x)))
+    expect = np.fft.rfft2(ref_block_average_2d(x.astype(np.float64), s))
+    assert spectrum_rel_err(y.numpy(), expect) < TOL[dtype]
+
+
+@pytest.mark.parametrize("n,s", [(8, 2), (9, 3), (12, 4), (10, 5)])
+def test_avg_pool1d_output_spectrum_equals_rfft_of_block_average(n, s):
+    x = np.random.default_rng(15).standard_normal((2, 3, n))
+    y = nn.AvgPool1d(s)(nn.ToSpectrum(ndim=1)(freqnet.tensor(x)))
+    assert spectrum_rel_err(y.numpy(), np.fft.rfft(ref_block_average_1d(x, s))) < 1e-10
