@@ -184,8 +184,9 @@ def test_error_estimate_bounds_the_float32_error_and_warns_when_digits_are_lost(
 
 
 def test_the_seeds_points_warn_in_float32():
-    """t = e^-p at 1/5, 2/5, 3/5, 4/5: cond(V) is only 428, yet F(2x2, 3x3) in
-    float32 keeps under 3 digits (about 3e-3, THEORY-style demo table)."""
+    """t = e^-p at 1/5, 2/5, 3/5, 4/5: cond(V) is only 428 (cond * eps = 5e-5),
+    yet F(2x2, 3x3) in float32 errs by 1e-3 to 3e-3 (demos/laplace_points.py:
+    3.1e-3), about 3 digits lost."""
     with pytest.warns(laplace.IllConditionedPointsWarning,
                       match=r"ill-conditioned for float32: cond\(V\) = 428"):
         LaplaceConv2d(1, 1, 3, tile=2, points=laplace.decay_points(4))
