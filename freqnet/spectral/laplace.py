@@ -21,7 +21,8 @@ The matrices are *generated* from the points in exact rational arithmetic
 then rounded to the working dtype, so the only error left is the one the
 point set itself causes. cond(V) alone understates it (the seed's points
 e^{-p} in (0, 1) at F(2, 3): cond 428, float32 error 3e-3, not 428 eps): the
-rounding errors of the three transforms grow by at most
+rounding errors of the three transforms grow by about (a componentwise bound,
+up to small constants)
 
     growth = max_i sum_j |AT_ij| (sum_l |G_jl|) (sum_k |BT_jk|) / r
 
