@@ -86,11 +86,12 @@ def test_spectral_linear_spatial_weights_equal_linear_on_flattened_map(dtype, sh
     assert rel_err(layer.bias.grad.numpy(), gyd.sum(0)) < TOL[dtype]
 
 
-@pytest.mark.parametrize("shape", [(6, 4), (5, 7), (8,)])
-def test_spectral_linear_spectral_weights_equal_linear(shape):
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(6, 4), (5, 7), (8,), (9,)])
+def test_spectral_linear_spectral_weights_equal_linear(shape, dtype):
     """V = d conj(rfft(A)) / N (computed here with numpy) reads out sum A x."""
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((2, 3) + shape)
+    x = rng.standard_normal((2, 3) + shape).astype(dtype)
     a = rng.standard_normal((4, 3 * int(np.prod(shape))))
     n = shape[-1]
     d = np.full(n // 2 + 1, 2.0)
@@ -99,11 +100,13 @@ def test_spectral_linear_spectral_weights_equal_linear(shape):
         d[-1] = 1
     axes = tuple(range(-len(shape), 0))
     v = d * np.conj(np.fft.rfftn(a.reshape((4, 3) + shape), axes=axes)) / np.prod(shape)
-    layer = nn.SpectralLinear(3, shape, 4, parameterization="spectral", dtype="float64")
-    assert layer.weight.shape == v.shape and layer.weight.dtype == np.complex128
-    layer.weight.data = v
-    _, y = spectral_head(x, layer, "float64")
-    assert rel_err(y.numpy(), ref_linear(x.reshape(2, -1), a, layer.bias.numpy())) < 1e-10
+    layer = nn.SpectralLinear(3, shape, 4, parameterization="spectral", dtype=dtype)
+    assert layer.weight.shape == v.shape
+    assert layer.weight.dtype == np.result_type(dtype, np.complex64)
+    layer.weight.data = v.astype(layer.weight.dtype)
+    _, y = spectral_head(x, layer, dtype)
+    assert y.dtype == np.dtype(dtype)
+    assert rel_err(y.numpy(), ref_linear(x.reshape(2, -1), a, layer.bias.numpy())) < TOL[dtype]
 
 
 def test_spectral_linear_spectral_init_is_a_torch_initialised_linear():
