@@ -46,6 +46,14 @@ def test_linear_wrong_feature_count():
         nn.Linear(12, 3)(freqnet.tensor(np.ones((2, 10), np.float32)))
 
 
+def test_linear_rejects_a_spectrum():
+    """A half spectrum's last axis is not a feature axis: Linear must not mix it."""
+    x = nn.ToSpectrum()(freqnet.tensor(np.ones((2, 3, 6, 6), np.float32)))   # (2, 3, 6, 4)
+    with pytest.raises(ValueError, match=r"expected a spatial .*got a fourier spectrum of shape "
+                                         r"\(2, 3, 6, 4\) \(spatial shape \(6, 6\)\).*SpectralLinear"):
+        nn.Linear(4, 3)(x)
+
+
 def test_flatten():
     x = freqnet.tensor(np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5), requires_grad=True)
     y = nn.Flatten()(x)

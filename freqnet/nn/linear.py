@@ -44,7 +44,11 @@ def _prod(shape):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias, as ``torch.nn.functional.linear``."""
+    """x @ weight.T + bias, as ``torch.nn.functional.linear``, on a spatial tensor."""
+    if getattr(x, "domain", None) is not None:
+        raise ValueError(f"linear: expected a spatial (batch, features) tensor, got a {x.domain} "
+                         f"spectrum of shape {x.shape} (spatial shape {x.spatial_shape}); use "
+                         f"SpectralLinear on spectra, or GlobalAvgPool / ToSpatial first")
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: expected {weight.shape[1]} input features, got "
                          f"{x.shape[-1]} (input of shape {x.shape})")
