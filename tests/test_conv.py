@@ -534,3 +534,10 @@ def test_conv2d_spectral_gradients_match_reference(shape, m):
     assert rel_err(xt.grad.numpy(), gx) < 1e-10
     assert spectrum_rel_err(layer.weight.grad.numpy(), gw) < 1e-10
     assert rel_err(layer.bias.grad.numpy(), gy.sum(axis=(0, 2, 3))) < 1e-10
+
+
+def test_functional_conv_bias_of_wrong_length_names_both():
+    x = nn.ToSpectrum()(freqnet.tensor(np.ones((2, 3, 6, 6))))
+    w = freqnet.tensor(np.ones((2, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\) .*got \(5,\)"):
+        F.spectral_conv(x, w, freqnet.tensor(np.ones(5)))

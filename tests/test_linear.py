@@ -178,3 +178,12 @@ def test_spectral_linear_bad_input():
         layer(freqnet.tensor(np.ones((1, 2, 4, 4), np.float32)))
     with pytest.raises(ValueError, match="lost its spatial size"):
         layer(freqnet.tensor(np.ones((1, 2, 4, 3), np.complex64)))
+
+
+def test_functional_heads_bias_of_wrong_length_names_both():
+    x = nn.ToSpectrum()(freqnet.tensor(np.ones((2, 2, 4, 4))))
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\) .*got \(4,\)"):
+        F.spectral_linear(x, freqnet.tensor(np.ones((3, 32))), freqnet.tensor(np.ones(4)))
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\) .*got \(4,\)"):
+        F.linear(freqnet.tensor(np.ones((2, 5))), freqnet.tensor(np.ones((3, 5))),
+                 freqnet.tensor(np.ones(4)))

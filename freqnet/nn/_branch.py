@@ -48,3 +48,10 @@ def spectrum_ndim(x, layer, domain=None):
     ndim = len(shape) if shape else max(getattr(x, "ndim", 3) - 2, 1)
     expect_spectrum(x, ndim, layer, domain)
     return ndim
+
+
+def check_bias(bias, features, layer):
+    """A clear error unless ``bias`` is None or has shape (features,)."""
+    if bias is not None and tuple(bias.shape) != (features,):
+        raise ValueError(f"{layer}: bias must have shape ({features},) (one per output), "
+                         f"got {tuple(bias.shape)}")

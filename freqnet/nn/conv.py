@@ -47,7 +47,7 @@ from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier
 from . import init
-from ._branch import domain_branch
+from ._branch import check_bias, domain_branch
 from .module import Module, Parameter
 from .spectrum import expect_spectrum, tag
 
@@ -119,6 +119,7 @@ def spectral_conv(x, weight, bias=None, parameterization="spatial", modes=None, 
                          f"got {parameterization!r}")
     dom = expect_spectrum(x, weight.ndim - 2, layer)
     _check_channels(x, weight.shape[1], layer)
+    check_bias(bias, weight.shape[0], layer)
     impl = domain_branch(CONV_IMPLEMENTATIONS, dom.name, layer)
     return impl(x, weight, bias, parameterization, modes, layer)
 

@@ -29,7 +29,7 @@ from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier, hartley
 from . import init
-from ._branch import domain_branch
+from ._branch import check_bias, domain_branch
 from .module import Module, Parameter
 from .spectrum import expect_spectrum
 
@@ -52,6 +52,7 @@ def linear(x, weight, bias=None):
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: expected {weight.shape[1]} input features, got "
                          f"{x.shape[-1]} (input of shape {x.shape})")
+    check_bias(bias, weight.shape[0], "linear")
     y = matmul(x, transpose(weight))
     return y if bias is None else y + bias
 
@@ -142,6 +143,7 @@ def spectral_linear(x, weight, bias=None, parameterization="spatial", ndim=2,
     elif parameterization != "spectral":
         raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
                          f"got {parameterization!r}")
+    check_bias(bias, weight.shape[0], layer)
     return domain_branch(READOUT_IMPLEMENTATIONS, dom.name, layer)(
         x, weight, bias, parameterization, layer)
 
