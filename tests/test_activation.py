@@ -79,6 +79,18 @@ def test_exact_mode_equals_pointwise_function(name, lead, shape, dtype, tol):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("shape", [(4, 5), (7,), (6,)])
+def test_exact_mode_gradient_1d_and_2d(name, shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3) + shape) * 2
+    X = _spectrum(x, shape, requires_grad=True)
+    g = _random_half(rng, (2, 3), shape)
+    LAYERS[name](mode="exact")(X).backward(Tensor(g))
+    ref = _reference_grad(X.numpy(), g, shape, SPATIAL[name][1])
+    assert _rel(X.grad.numpy(), ref) < 1e-10
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
 def test_exact_mode_gradient(name):
     rng = np.random.default_rng(1)
     shape = (4, 5)
