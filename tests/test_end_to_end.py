@@ -1,6 +1,6 @@
 """End to end (THEORY.md §10): a CNN of two convolutions, batch norm,
-polynomial activations and pooling, run entirely on spectra, equals the
-same network written spatially in plain NumPy here: the loss agrees, and
+polynomial activations and pooling, run entirely on spectra of even and odd
+map sizes, equals the same network written spatially in plain NumPy here: the loss agrees, and
 every parameter gradient (and the input's) agrees with central finite
 differences of the NumPy network in float64."""
 import numpy as np
@@ -15,15 +15,15 @@ from freqnet.tensor import Tensor
 R1, R2 = 3.0, 4.0          # fixed fit radii: the NumPy twin uses the same polynomials
 
 
-def _build(channels, classes, spatial, head, dtype="float64"):
-    pooled = tuple(n // 2 for n in spatial)
+def _build(channels, classes, spatial, head, dtype="float64", stride=2):
+    pooled = tuple(n // stride for n in spatial)
     head_layers = ([nn.GlobalAvgPool(), nn.Linear(3, classes, dtype=dtype)] if head == "gap"
                    else [nn.SpectralLinear(3, pooled, classes, dtype=dtype)])
     return nn.Sequential(
         nn.SpectralConv2d(channels, 4, 3, dtype=dtype),
         nn.BatchNorm2d(4, dtype=dtype),
         nn.ReLU(mode="poly", degree=2, r=R1),
-        nn.AvgPool2d(2),
+        nn.AvgPool2d(stride),
         nn.SpectralConv2d(4, 3, 3, dtype=dtype),
         nn.Tanh(mode="poly", degree=3, r=R2),
         *head_layers,
@@ -45,7 +45,7 @@ def _np_poly(coefficients, x):
     return sum(a * x ** j for j, a in enumerate(coefficients))
 
 
-def _np_network(params, x, labels, head):
+def _np_network(params, x, labels, head, stride=2):
     """The same network in NumPy, spatially; returns the mean cross-entropy."""
     p = dict(params)
     y = _np_conv(x, p["0.weight"], p["0.bias"])
@@ -55,7 +55,8 @@ def _np_network(params, x, labels, head):
          + p["1.bias"][None, :, None, None])
     y = _np_poly(least_squares_fit("relu", R1, 2), y)
     b, c, h, w = y.shape
-    y = y.reshape(b, c, h // 2, 2, w // 2, 2).mean(axis=(3, 5))
+    s = stride
+    y = y.reshape(b, c, h // s, s, w // s, s).mean(axis=(3, 5))
     y = _np_conv(y, p["4.weight"], p["4.bias"])
     y = _np_poly(least_squares_fit("tanh", R2, 3), y)
     if head == "gap":
@@ -90,11 +91,12 @@ def _randomize(model, rng):
     model[1].weight.data = rng.uniform(0.5, 1.0, 4)
 
 
-@pytest.mark.parametrize("head,spatial", [("gap", (8, 6)), ("spectral_linear", (6, 10))])
-def test_spectral_network_equals_spatial_numpy_network(head, spatial):
+@pytest.mark.parametrize("head,spatial,stride", [("gap", (8, 6), 2), ("spectral_linear", (6, 10), 2),
+                                                ("gap", (9, 9), 3), ("spectral_linear", (12, 9), 3)])
+def test_spectral_network_equals_spatial_numpy_network(head, spatial, stride):
     rng = np.random.default_rng(0)
     batch, channels, classes = 3, 2, 5
-    model = _build(channels, classes, spatial, head)
+    model = _build(channels, classes, spatial, head, stride=stride)
     _randomize(model, rng)
     x = rng.standard_normal((batch, channels) + spatial)
     labels = rng.integers(0, classes, batch)
@@ -110,14 +112,14 @@ def test_spectral_network_equals_spatial_numpy_network(head, spatial):
     assert prof.transform_count("inverse", "forward") == 0
 
     params = {k: p.numpy().copy() for k, p in model.named_parameters()}
-    reference = _np_network(params, x, labels, head)
+    reference = _np_network(params, x, labels, head, stride)
     assert abs(loss.item() - reference) <= 1e-10 * abs(reference)
 
     arrays = dict(params, x=x.copy())
 
     def f():
         return _np_network({k: v for k, v in arrays.items() if k != "x"}, arrays["x"],
-                           labels, head)
+                           labels, head, stride)
 
     numeric = _finite_differences(f, arrays)
     analytic = {k: p.grad.numpy() for k, p in model.named_parameters()}
