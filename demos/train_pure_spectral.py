@@ -2,20 +2,30 @@
 
 The pure-spectral network never leaves the frequency domain: one rfft of the
 input, then blocks of spectral-parameterised convolution (complex weights
-per bin: no weight transforms either), batch norm, a spectral-native
-activation (CReLU by default, or ``--activation poly`` / ``modrelu``),
-spectral pooling (low-pass crop), and a Parseval head with spectral weights.
-The profiler confirms 0 inverse transforms per step. For comparison the
-same run is repeated with the exact-activation network of
-``train_mnist1d.py`` (skip it with ``--no-compare``). The JSON last line
-holds both accuracies; ``test_accuracy`` is the pure-spectral one.
+per bin: no weight transforms either), spectral batch norm, the degree-2
+polynomial surrogate of GELU evaluated on the spectrum by self-convolution
+(fitted on the fixed interval [-3, 3], which batch norm makes the working
+range; ``--activation crelu`` / ``modrelu`` are the spectral-native
+alternatives), spectral pooling (low-pass crop), spectral dropout, and a
+Parseval head with spectral weights. The profiler confirms 0 inverse
+transforms per step. For comparison the exact-activation network of
+``train_mnist1d.py`` is trained with the same epochs and optimizer (skip it
+with ``--no-compare``). The JSON last line holds both accuracies;
+``test_accuracy`` is the pure-spectral one.
+
+Measured while writing this (MNIST-1D test set, seed 0): this default about
+92.5%, CReLU about 60%, modReLU about 30%, and the exact network 97-98%;
+with ``--poly-radius auto`` the surrogate differs between training and test
+batches and accuracy drops below 50%.
 """
 from _common import parse, report, train
 
-DEFAULTS = {"dataset": "mnist1d", "model": "cnn", "activation": "crelu", "pooling": "spectral",
-            "conv": "spectral", "width": 32, "depth": 3, "pad": 8, "epochs": 20,
-            "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "schedule": "cosine"}
-EXACT = {"activation": "exact", "pooling": "avg", "conv": "spatial"}
+DEFAULTS = {"dataset": "mnist1d", "model": "cnn", "activation": "poly", "nonlinearity": "gelu",
+            "poly_radius": 3.0, "pooling": "spectral", "conv": "spectral", "dropout": 0.2,
+            "width": 32, "depth": 3, "pad": 8, "epochs": 30, "batch_size": 64,
+            "optimizer": "adam", "lr": 3e-3, "schedule": "cosine"}
+EXACT = {"activation": "exact", "nonlinearity": "relu", "pooling": "avg", "conv": "spatial",
+         "dropout": 0.0}
 
 
 def _extra(p):
