@@ -47,11 +47,16 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = xp.zeros(g.shape, dtype=g.real.dtype)
         state["step"] += 1
         t = state["step"]
-        state["exp_avg"] = b1 * state["exp_avg"] + (1 - b1) * g
-        state["exp_avg_sq"] = b2 * state["exp_avg_sq"] + (1 - b2) * _abs2(g)
-        m_hat = state["exp_avg"] / (1 - b1 ** t)
-        v_hat = state["exp_avg_sq"] / (1 - b2 ** t)
-        return w - (lr * m_hat / (xp.sqrt(v_hat) + eps)).astype(w.dtype, copy=False)
+        m, v = state["exp_avg"], state["exp_avg_sq"]     # owned by the optimizer: update in place
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * _abs2(g)
+        denom = xp.sqrt(v / (1 - b2 ** t))
+        denom += eps
+        step = m / denom
+        step *= lr / (1 - b1 ** t)
+        return w - step.astype(w.dtype, copy=False)
 
 
 class AdamW(Adam):
