@@ -69,3 +69,20 @@ def test_plot_training_writes_pngs(env, tmp_path, model):
     for name in ("curves.png", "filters_spatial.png", "filters_spectra.png"):
         path = tmp_path / "plots" / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_mnist1d_demo_reaches_the_published_cnn_baseline(env):
+    result, _ = run_demo("train_mnist1d.py", ["--no-progress"], env)
+    assert result["test_accuracy"] >= 0.94
+
+
+@pytest.mark.slow
+def test_mnist_demo_on_the_official_t10k_split(env):
+    directory = "/work/shared/data/mnist"
+    if not os.path.exists(os.path.join(directory, "t10k-images-idx3-ubyte.gz")):
+        pytest.skip("the official t10k files are not on this machine")
+    result, _ = run_demo("train_mnist.py", ["--data-dir", directory, "--train-from-test-split",
+                                            8000, "--epochs", 3, "--no-progress"], env)
+    assert result["train_samples"] == 8000 and result["test_samples"] == 2000
+    assert result["test_accuracy"] >= 0.97
