@@ -9,7 +9,6 @@ import os
 
 import numpy
 import scipy.fft
-import scipy.integrate
 import scipy.special
 
 VALID_BACKENDS = ("numpy", "cupy")
@@ -19,8 +18,15 @@ ENV_VAR = "FREQNET_BACKEND"
 FFT_WORKERS = os.cpu_count() or 1
 
 special = scipy.special
-#: Quadrature (scipy.integrate), used by the continuous checks in freqnet.theory.
-integrate = scipy.integrate
+
+
+def __getattr__(attr):
+    """``backend.integrate`` (scipy.integrate, for the quadrature checks of
+    freqnet.theory) is imported on first use, keeping ``import freqnet`` fast."""
+    if attr == "integrate":
+        import scipy.integrate
+        return scipy.integrate
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
 class BackendError(RuntimeError):
