@@ -7,6 +7,6 @@ from .gradcheck import gradcheck
 from .ops import (exp, log, sqrt, abs, clip, where, real, imag, conj, angle, complex,  # noqa: F401
                   sum, mean, max, reshape, transpose, swapaxes, concatenate, stack, pad,
                   matmul, relu, sigmoid, tanh, gelu)
-from . import fft, nn
+from . import fft, nn, optim, data
 
 __version__ = "0.1.0"
