@@ -8,6 +8,7 @@ import freqnet
 from freqnet import nn
 from freqnet.spectral.polynomial import least_squares_fit
 from freqnet.tensor import Tensor
+from _reference import half_spectrum, multiplicity, spatial_axes, spectrum_rel_err
 
 SPATIAL = {
     "relu": (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(x.dtype)),
@@ -20,32 +21,9 @@ LAYERS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GE
 CASES = [((2, 3), (6, 5)), ((3, 1), (5, 8)), ((2, 2), (8, 8)), ((3, 2), (9,)), ((2, 4), (12,))]
 
 
-def _axes(shape):
-    return tuple(range(-len(shape), 0))
-
-
-def _d(shape):
-    d = np.full(shape[-1] // 2 + 1, 2.0)
-    d[0] = 1
-    if shape[-1] % 2 == 0:
-        d[-1] = 1
-    return d
-
-
-def _spectrum(x, shape, dtype=None, requires_grad=False):
-    data = np.fft.rfftn(x, axes=_axes(shape))
-    if dtype is not None:
-        data = data.astype(dtype)
-    return Tensor(data, requires_grad=requires_grad).as_spectrum("fourier", shape)
-
-
 def _random_half(rng, lead, shape):
     half = lead + shape[:-1] + (shape[-1] // 2 + 1,)
     return rng.standard_normal(half) + 1j * rng.standard_normal(half)
-
-
-def _rel(a, b):
-    return np.abs(a - b).max() / np.abs(b).max()
 
 
 def _poly(coefficients, x):
@@ -59,9 +37,9 @@ def _dpoly(coefficients, x):
 def _reference_grad(x_half, g_half, shape, derivative):
     """THEORY §0: gy = N irfft(G/d); gx = f'(x) gy; grad_X = d rfft(gx) / N."""
     n = np.prod(shape)
-    x = np.fft.irfftn(x_half, s=shape, axes=_axes(shape))
-    gy = n * np.fft.irfftn(g_half / _d(shape), s=shape, axes=_axes(shape))
-    return _d(shape) * np.fft.rfftn(derivative(x) * gy, axes=_axes(shape)) / n
+    x = np.fft.irfftn(x_half, s=shape, axes=spatial_axes(shape))
+    gy = n * np.fft.irfftn(g_half / multiplicity(shape), s=shape, axes=spatial_axes(shape))
+    return multiplicity(shape) * np.fft.rfftn(derivative(x) * gy, axes=spatial_axes(shape)) / n
 
 
 # -- exact mode -----------------------------------------------------------------------------
@@ -72,10 +50,10 @@ def _reference_grad(x_half, g_half, shape, derivative):
 def test_exact_mode_equals_pointwise_function(name, lead, shape, dtype, tol):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(lead + shape) * 2
-    y = LAYERS[name](mode="exact")(_spectrum(x, shape, dtype))
-    ref = np.fft.rfftn(SPATIAL[name][0](x), axes=_axes(shape))
+    y = LAYERS[name](mode="exact")(half_spectrum(x, shape, dtype))
+    ref = np.fft.rfftn(SPATIAL[name][0](x), axes=spatial_axes(shape))
     assert y.dtype == np.dtype(dtype) and y.domain == "fourier" and y.spatial_shape == shape
-    assert _rel(y.numpy(), ref) < tol
+    assert spectrum_rel_err(y.numpy(), ref) < tol
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
@@ -83,11 +61,11 @@ def test_exact_mode_equals_pointwise_function(name, lead, shape, dtype, tol):
 def test_exact_mode_gradient_1d_and_2d(name, shape):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3) + shape) * 2
-    X = _spectrum(x, shape, requires_grad=True)
+    X = half_spectrum(x, shape, requires_grad=True)
     g = _random_half(rng, (2, 3), shape)
     LAYERS[name](mode="exact")(X).backward(Tensor(g))
     ref = _reference_grad(X.numpy(), g, shape, SPATIAL[name][1])
-    assert _rel(X.grad.numpy(), ref) < 1e-10
+    assert spectrum_rel_err(X.grad.numpy(), ref) < 1e-10
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
@@ -95,18 +73,18 @@ def test_exact_mode_gradient(name):
     rng = np.random.default_rng(1)
     shape = (4, 5)
     x = rng.standard_normal((2, 2) + shape) * 2
-    X = _spectrum(x, shape, requires_grad=True)
+    X = half_spectrum(x, shape, requires_grad=True)
     g = _random_half(rng, (2, 2), shape)
     LAYERS[name](mode="exact")(X).backward(Tensor(g))
     ref = _reference_grad(X.numpy(), g, shape, SPATIAL[name][1])
-    assert _rel(X.grad.numpy(), ref) < 1e-10
-    small = _spectrum(x[:1, :1, :3], (3, 5), requires_grad=True)
+    assert spectrum_rel_err(X.grad.numpy(), ref) < 1e-10
+    small = half_spectrum(x[:1, :1, :3], (3, 5), requires_grad=True)
     freqnet.gradcheck(lambda t: LAYERS[name](mode="exact")(t.as_spectrum("fourier", (3, 5))),
                       [small])
 
 
 def test_exact_mode_counts_two_domain_switches_per_pass():
-    X = _spectrum(np.random.default_rng(2).standard_normal((2, 2, 6, 6)), (6, 6),
+    X = half_spectrum(np.random.default_rng(2).standard_normal((2, 2, 6, 6)), (6, 6),
                   requires_grad=True)
     with freqnet.profile() as prof:
         y = nn.ReLU(mode="exact")(X)
@@ -127,9 +105,9 @@ def test_poly_mode_equals_spatial_polynomial_float64(name, degree, lead, shape):
     x = rng.standard_normal(lead + shape)
     r = 2.5
     coefficients = least_squares_fit(name, r, degree)
-    y = LAYERS[name](mode="poly", degree=degree, r=r)(_spectrum(x, shape))
-    ref = np.fft.rfftn(_poly(coefficients, x), axes=_axes(shape))
-    assert _rel(y.numpy(), ref) < 1e-10
+    y = LAYERS[name](mode="poly", degree=degree, r=r)(half_spectrum(x, shape))
+    ref = np.fft.rfftn(_poly(coefficients, x), axes=spatial_axes(shape))
+    assert spectrum_rel_err(y.numpy(), ref) < 1e-10
     assert y.domain == "fourier" and y.spatial_shape == shape
 
 
@@ -138,14 +116,14 @@ def test_poly_mode_float32(lead, shape):
     rng = np.random.default_rng(4)
     x = rng.standard_normal(lead + shape)
     coefficients = least_squares_fit("relu", 3.0, 4)
-    y = nn.ReLU(mode="poly", degree=4, r=3.0)(_spectrum(x, shape, "complex64"))
+    y = nn.ReLU(mode="poly", degree=4, r=3.0)(half_spectrum(x, shape, "complex64"))
     assert y.dtype == np.complex64
-    assert _rel(y.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=_axes(shape))) < 1e-5
+    assert spectrum_rel_err(y.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=spatial_axes(shape))) < 1e-5
 
 
 def test_poly_fit_is_close_to_the_function_inside_its_range():
     x = np.random.default_rng(5).uniform(-1, 1, (2, 2, 8, 8))
-    y = nn.Sigmoid(mode="poly", degree=3, r=1.0)(_spectrum(x, (8, 8)))
+    y = nn.Sigmoid(mode="poly", degree=3, r=1.0)(half_spectrum(x, (8, 8)))
     spatial = np.fft.irfftn(y.numpy(), s=(8, 8), axes=(-2, -1))
     assert np.abs(spatial - special.expit(x)).max() < 2.3e-4     # THEORY §5: 2.20e-4
 
@@ -160,12 +138,12 @@ def test_poly_gradient_is_p_prime_times_g_in_space(degree, shape):
     X = Tensor(x_half, requires_grad=True).as_spectrum("fourier", shape)
     y = nn.GELU(mode="poly", degree=degree, r=2.0)(X)
     coefficients = least_squares_fit("gelu", 2.0, degree)
-    ref_y = np.fft.rfftn(_poly(coefficients, np.fft.irfftn(x_half, s=shape, axes=_axes(shape))),
-                         axes=_axes(shape))
-    assert _rel(y.numpy(), ref_y) < 1e-10
+    ref_y = np.fft.rfftn(_poly(coefficients, np.fft.irfftn(x_half, s=shape, axes=spatial_axes(shape))),
+                         axes=spatial_axes(shape))
+    assert spectrum_rel_err(y.numpy(), ref_y) < 1e-10
     y.backward(Tensor(g))
     ref = _reference_grad(x_half, g, shape, lambda x: _dpoly(coefficients, x))
-    assert _rel(X.grad.numpy(), ref) < 1e-10
+    assert spectrum_rel_err(X.grad.numpy(), ref) < 1e-10
 
 
 @pytest.mark.parametrize("degree", [2, 3, 4])
@@ -183,12 +161,12 @@ def test_poly_auto_radius_is_the_batch_spectral_bound_and_constant_in_backward()
     x = rng.standard_normal((3, 2) + shape) * rng.uniform(0.5, 3, (3, 2, 1, 1))
     r = (np.abs(np.fft.fftn(x, axes=(-2, -1))).sum(axis=(-2, -1)) / 42).max()
     assert r >= np.abs(x).max()
-    X_auto = _spectrum(x, shape, requires_grad=True)
-    X_fixed = _spectrum(x, shape, requires_grad=True)
+    X_auto = half_spectrum(x, shape, requires_grad=True)
+    X_fixed = half_spectrum(x, shape, requires_grad=True)
     y_auto = nn.ReLU(mode="poly", degree=4, r="auto")(X_auto)
     y_fixed = nn.ReLU(mode="poly", degree=4, r=float(r))(X_fixed)
     coefficients = least_squares_fit("relu", r, 4)
-    assert _rel(y_auto.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=(-2, -1))) < 1e-10
+    assert spectrum_rel_err(y_auto.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=(-2, -1))) < 1e-10
     g = Tensor(_random_half(rng, (3, 2), shape))
     y_auto.backward(g)
     y_fixed.backward(g)
@@ -198,7 +176,7 @@ def test_poly_auto_radius_is_the_batch_spectral_bound_and_constant_in_backward()
 
 
 def test_poly_mode_uses_no_transform():
-    X = _spectrum(np.random.default_rng(9).standard_normal((2, 3, 8, 8)), (8, 8),
+    X = half_spectrum(np.random.default_rng(9).standard_normal((2, 3, 8, 8)), (8, 8),
                   requires_grad=True)
     with freqnet.profile() as prof:
         y = nn.Sigmoid(mode="poly", degree=4)(nn.ReLU(mode="poly")(X))
@@ -210,8 +188,8 @@ def test_polynomial_activation_functional_matches_reference():
     rng = np.random.default_rng(10)
     x = rng.standard_normal((2, 2, 5, 6))
     coefficients = [0.3, -1.0, 0.5, 0.25, -0.125]
-    y = nn.functional.polynomial_activation(_spectrum(x, (5, 6)), coefficients)
-    assert _rel(y.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=(-2, -1))) < 1e-10
+    y = nn.functional.polynomial_activation(half_spectrum(x, (5, 6)), coefficients)
+    assert spectrum_rel_err(y.numpy(), np.fft.rfftn(_poly(coefficients, x), axes=(-2, -1))) < 1e-10
 
 
 # -- spectral-native -------------------------------------------------------------------------
@@ -220,15 +198,15 @@ def _reference_crelu(x_half, shape):
     y = np.maximum(x_half.real, 0) + 1j * np.maximum(x_half.imag, 0)
     # irfftn drops the anti-Hermitian part of the self-conjugate bins; rfftn of the
     # result is that projection, computed independently of freqnet
-    return np.fft.rfftn(np.fft.irfftn(y, s=shape, axes=_axes(shape)), axes=_axes(shape))
+    return np.fft.rfftn(np.fft.irfftn(y, s=shape, axes=spatial_axes(shape)), axes=spatial_axes(shape))
 
 
 @pytest.mark.parametrize("lead,shape", CASES)
 def test_crelu_is_relu_on_parts_and_stays_a_real_signal_spectrum(lead, shape):
     rng = np.random.default_rng(11)
-    x_half = np.fft.rfftn(rng.standard_normal(lead + shape), axes=_axes(shape))
+    x_half = np.fft.rfftn(rng.standard_normal(lead + shape), axes=spatial_axes(shape))
     y = nn.CReLU()(Tensor(x_half).as_spectrum("fourier", shape)).numpy()
-    assert _rel(y, _reference_crelu(x_half, shape)) < 1e-12
+    assert spectrum_rel_err(y, _reference_crelu(x_half, shape)) < 1e-12
     # interior bins are plain CReLU of the coefficient
     interior = slice(1, (shape[-1] + 1) // 2)
     np.testing.assert_array_equal(y[..., interior].real, np.maximum(x_half[..., interior].real, 0))
@@ -258,7 +236,7 @@ def test_modrelu_matches_formula_and_gradcheck():
     layer = nn.ModReLU(3, dtype="float64")
     layer.bias.data = np.array([-0.8, 0.3, -1.5])
     y = layer(Tensor(z).as_spectrum("fourier", shape))
-    assert _rel(y.numpy(), _reference_modrelu(z, layer.bias.data)) < 1e-12
+    assert spectrum_rel_err(y.numpy(), _reference_modrelu(z, layer.bias.data)) < 1e-12
     assert np.any(y.numpy() == 0) and np.any(y.numpy() != 0)
     Z = Tensor(z[:, :, :2], requires_grad=True)
     freqnet.gradcheck(lambda t, b: nn.functional.modrelu(t.as_spectrum("fourier", (2, 5)), b),
@@ -272,7 +250,7 @@ def test_modrelu_keeps_real_signal_spectra_real():
     layer.bias.data = np.array([-3.0, -10.0])
     y = layer(Tensor(x_half).as_spectrum("fourier", (6, 8))).numpy()
     roundtrip = np.fft.rfftn(np.fft.irfftn(y, s=(6, 8), axes=(-2, -1)), axes=(-2, -1))
-    assert _rel(roundtrip, y) < 1e-12
+    assert spectrum_rel_err(roundtrip, y) < 1e-12
 
 
 # -- errors ------------------------------------------------------------------------------------

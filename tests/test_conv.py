@@ -7,6 +7,7 @@ import scipy.ndimage
 import freqnet
 from freqnet import nn
 from freqnet.nn import functional as F
+from _reference import spectrum_rel_err
 
 TOL = {"float32": 1e-5, "float64": 1e-10}
 
@@ -432,10 +433,6 @@ def test_conv1d_gradients_match_reference(dtype, n, k):
 # spectrum of a real map would pass every check made after ToSpatial; the next spectral layer
 # (batch norm's Parseval energy, CReLU, dropout) would not. These compare the output spectrum
 # itself with numpy's rfft of the spatial reference.
-
-def spectrum_rel_err(a, b):
-    return np.abs(a - b).max() / np.abs(b).max()
-
 
 def ref_full_corr1d(x, kern):
     y = np.zeros((x.shape[0], kern.shape[0], x.shape[-1]))

@@ -6,18 +6,14 @@ import pytest
 import freqnet
 from freqnet import nn
 from freqnet.tensor import Tensor
-
-
-def _spectrum(x, shape, requires_grad=False):
-    data = np.fft.rfftn(x, axes=tuple(range(-len(shape), 0)))
-    return Tensor(data, requires_grad=requires_grad).as_spectrum("fourier", shape)
+from _reference import half_spectrum
 
 
 @pytest.mark.parametrize("shape", [(6, 8), (5, 7), (8, 5), (10,), (9,)])
 def test_dropout_masks_bins_scales_and_keeps_real_signal_spectra(shape):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 3) + shape)
-    X = _spectrum(x, shape)
+    X = half_spectrum(x, shape)
     p = 0.4
     y = nn.SpectralDropout(p, rng=np.random.default_rng(1))(X).numpy()
     ratio = y / X.numpy()
@@ -33,7 +29,7 @@ def test_dropout_masks_bins_scales_and_keeps_real_signal_spectra(shape):
 
 def test_dropout_is_reproducible_identity_in_eval_and_unbiased():
     rng = np.random.default_rng(2)
-    X = _spectrum(rng.standard_normal((2, 2, 6, 6)), (6, 6))
+    X = half_spectrum(rng.standard_normal((2, 2, 6, 6)), (6, 6))
     a = nn.SpectralDropout(0.5, rng=7)(X).numpy()
     b = nn.SpectralDropout(0.5, rng=7)(X).numpy()
     np.testing.assert_array_equal(a, b)
@@ -43,14 +39,14 @@ def test_dropout_is_reproducible_identity_in_eval_and_unbiased():
     np.testing.assert_array_equal(nn.SpectralDropout(0.5)(X).numpy(), c)
     layer = nn.SpectralDropout(0.5, rng=7).eval()
     assert layer(X) is X
-    big = _spectrum(np.ones((4000, 1, 1, 4)), (1, 4))
+    big = half_spectrum(np.ones((4000, 1, 1, 4)), (1, 4))
     mean = nn.SpectralDropout(0.3, rng=3)(big).numpy().mean(axis=0)
     np.testing.assert_allclose(mean.real, big.numpy()[0].real, rtol=0.05)
 
 
 def test_dropout_gradient_is_the_mask():
     rng = np.random.default_rng(4)
-    X = _spectrum(rng.standard_normal((2, 3, 4, 5)), (4, 5), requires_grad=True)
+    X = half_spectrum(rng.standard_normal((2, 3, 4, 5)), (4, 5), requires_grad=True)
     y = nn.functional.spectral_dropout(X, 0.5, True, np.random.default_rng(5))
     g = rng.standard_normal(y.shape) + 1j * rng.standard_normal(y.shape)
     y.backward(Tensor(g))
@@ -62,7 +58,7 @@ def test_dropout_gradient_is_the_mask():
 
 
 def test_dropout_edge_probabilities_and_errors():
-    X = _spectrum(np.random.default_rng(8).standard_normal((2, 2, 4, 4)), (4, 4))
+    X = half_spectrum(np.random.default_rng(8).standard_normal((2, 2, 4, 4)), (4, 4))
     np.testing.assert_array_equal(nn.SpectralDropout(1.0, rng=0)(X).numpy(), 0)
     np.testing.assert_array_equal(nn.SpectralDropout(0.0, rng=0)(X).numpy(), X.numpy())
     with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got 1.5"):

@@ -6,25 +6,7 @@ import pytest
 import freqnet
 from freqnet import nn
 from freqnet.tensor import Tensor
-
-
-def _axes(shape):
-    return tuple(range(-len(shape), 0))
-
-
-def _d(shape):
-    d = np.full(shape[-1] // 2 + 1, 2.0)
-    d[0] = 1
-    if shape[-1] % 2 == 0:
-        d[-1] = 1
-    return d
-
-
-def _spectrum(x, shape, dtype=None, requires_grad=False):
-    data = np.fft.rfftn(x, axes=_axes(shape))
-    if dtype is not None:
-        data = data.astype(dtype)
-    return Tensor(data, requires_grad=requires_grad).as_spectrum("fourier", shape)
+from _reference import half_spectrum, multiplicity, spatial_axes
 
 
 class TorchBatchNormReference:
@@ -86,13 +68,13 @@ def test_batch_norm_matches_torch_formulas_over_train_and_eval_steps(cls, lead, 
         x = rng.standard_normal(lead + shape) * (1 + step) + 3 * shift
         x = x.astype(dtype).astype("float64")
         layer.train(training)
-        y = layer(_spectrum(x, shape, cdtype))
+        y = layer(half_spectrum(x, shape, cdtype))
         expected, _, _ = ref(x, weight, bias, training)
-        got = np.fft.irfftn(y.numpy(), s=shape, axes=_axes(shape))
+        got = np.fft.irfftn(y.numpy(), s=shape, axes=spatial_axes(shape))
         assert y.domain == "fourier" and y.spatial_shape == shape and y.dtype == np.dtype(cdtype)
         assert np.abs(got - expected).max() / np.abs(expected).max() < tol, step
         # the spectrum itself, not only its Hermitian part that irfftn reads
-        spectrum = np.fft.rfftn(expected, axes=_axes(shape))
+        spectrum = np.fft.rfftn(expected, axes=spatial_axes(shape))
         assert np.abs(y.numpy() - spectrum).max() / np.abs(spectrum).max() < tol, step
         np.testing.assert_allclose(layer.running_mean, ref.mean, rtol=tol, atol=tol)
         np.testing.assert_allclose(layer.running_var, ref.var, rtol=tol, atol=tol)
@@ -112,18 +94,18 @@ def test_batch_norm_gradients_match_spatial_reference(cls, lead, shape, training
     ref = TorchBatchNormReference(channels)
     ref.mean, ref.var = layer.running_mean.copy(), layer.running_var.copy()
     x = rng.standard_normal(lead + shape) * 2 + 1
-    X = _spectrum(x, shape, requires_grad=True)
+    X = half_spectrum(x, shape, requires_grad=True)
     layer.train(training)
     y = layer(X)
     _, x_hat, var = ref(x, layer.weight.data, layer.bias.data, training)
     # an output gradient that comes from a real spatial gradient g (THEORY §0)
     n = np.prod(shape)
     g = rng.standard_normal(lead + shape)
-    G = _d(shape) * np.fft.rfftn(g, axes=_axes(shape)) / n
+    G = multiplicity(shape) * np.fft.rfftn(g, axes=spatial_axes(shape)) / n
     y.backward(Tensor(G))
     gx, gw, gb = _backward_reference(g, x_hat, var if training else ref.var,
                                      layer.weight.data, training)
-    expected = _d(shape) * np.fft.rfftn(gx, axes=_axes(shape)) / n
+    expected = multiplicity(shape) * np.fft.rfftn(gx, axes=spatial_axes(shape)) / n
     assert np.abs(X.grad.numpy() - expected).max() / np.abs(expected).max() < 1e-10
     np.testing.assert_allclose(layer.weight.grad.numpy(), gw, rtol=1e-10)
     np.testing.assert_allclose(layer.bias.grad.numpy(), gb, rtol=1e-10)
@@ -151,7 +133,7 @@ def test_batch_norm_momentum_none_no_affine_and_no_tracking():
     ones, zeros = np.ones(3), np.zeros(3)
     for _ in range(3):
         x = rng.standard_normal((2, 3) + shape) * 3 + 1
-        got = np.fft.irfftn(layer(_spectrum(x, shape)).numpy(), s=shape, axes=(-2, -1))
+        got = np.fft.irfftn(layer(half_spectrum(x, shape)).numpy(), s=shape, axes=(-2, -1))
         expected, _, _ = ref(x, ones, zeros, True)
         assert np.abs(got - expected).max() < 1e-10
     np.testing.assert_allclose(layer.running_mean, ref.mean, rtol=1e-12)
@@ -159,7 +141,7 @@ def test_batch_norm_momentum_none_no_affine_and_no_tracking():
     assert list(dict(layer.named_parameters())) == []
     free = nn.BatchNorm2d(3, track_running_stats=False, dtype="float64").eval()
     x = rng.standard_normal((2, 3) + shape)
-    got = np.fft.irfftn(free(_spectrum(x, shape)).numpy(), s=shape, axes=(-2, -1))
+    got = np.fft.irfftn(free(half_spectrum(x, shape)).numpy(), s=shape, axes=(-2, -1))
     expected = (x - x.mean((0, 2, 3), keepdims=True)) / np.sqrt(x.var((0, 2, 3), keepdims=True)
                                                                  + 1e-5)
     assert np.abs(got - expected).max() < 1e-10
@@ -178,7 +160,7 @@ def test_batch_norm_state_dict_uses_torch_names_and_buffers():
 
 
 def test_batch_norm_errors():
-    X = _spectrum(np.zeros((2, 3, 4, 4)), (4, 4))
+    X = half_spectrum(np.zeros((2, 3, 4, 4)), (4, 4))
     with pytest.raises(ValueError, match="expected 5 channels, got 3"):
         nn.BatchNorm2d(5)(X)
     with pytest.raises(ValueError, match="expected the spectrum of a 1D map"):
@@ -186,4 +168,4 @@ def test_batch_norm_errors():
     with pytest.raises(ValueError, match="expected a spectrum.*spatial"):
         nn.BatchNorm2d(3)(Tensor(np.zeros((2, 3, 4, 4))))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
-        nn.BatchNorm1d(3)(_spectrum(np.zeros((1, 3, 1)), (1,)))
+        nn.BatchNorm1d(3)(half_spectrum(np.zeros((1, 3, 1)), (1,)))
