@@ -43,6 +43,8 @@ returned as frequency-major views of the GEMM results, so a chain of
 convolutions (and the elementwise layers between them, which keep NumPy's
 memory order) pays no transposes.
 """
+import math
+
 from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier
@@ -54,16 +56,9 @@ from .spectrum import expect_spectrum, tag
 PARAMETERIZATIONS = ("spatial", "spectral")
 
 
-def _prod(shape):
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n
-
-
 def _conv_fourier(x, weight, bias, parameterization, modes, layer):
     s = x.spatial_shape
-    n = _prod(s)
+    n = math.prod(s)
     if parameterization == "spatial":
         fourier.check_kernel_fits(weight.shape[2:], s, layer)
         w_hat = sops.KernelSpectrum()(weight, s)
@@ -97,7 +92,7 @@ def _conv_hartley(x, weight, bias, parameterization, modes, layer):
                 f"{layer}: full-size Hartley weights over {tuple(weight.shape[2:])} frequencies "
                 f"do not fit the input, whose spectrum is {tuple(s)}")
         w_hat = hops.MixingLayout()(weight)
-    return tag(hops.HartleyMix()(x, w_hat, bias, _prod(s)), "hartley", s)
+    return tag(hops.HartleyMix()(x, w_hat, bias, math.prod(s)), "hartley", s)
 
 
 #: domain -> implementation of the convolution on that domain's spectra
@@ -180,7 +175,7 @@ class _SpectralConvNd(Module):
             if modes is not None or spatial_shape is not None:
                 raise ValueError(f"{layer}: modes= and spatial_shape= belong to "
                                  f"parameterization='spectral'")
-            fan_in = self.in_channels * _prod(self.kernel_size)
+            fan_in = self.in_channels * math.prod(self.kernel_size)
             self.weight = Parameter(init.uniform(
                 (self.out_channels, self.in_channels) + self.kernel_size,
                 init.default_bound(fan_in), dtype))
@@ -193,7 +188,7 @@ class _SpectralConvNd(Module):
                     raise ValueError(f"{layer}: modes must be a positive int, got {modes!r}")
                 if self.spatial_shape is not None:
                     fourier.check_modes(modes, self.spatial_shape, layer)
-            fan_in = self.in_channels * _prod(self.kernel_size or (1,))
+            fan_in = self.in_channels * math.prod(self.kernel_size or (1,))
             self.weight = Parameter(SPECTRAL_INIT[self.domain](
                 self.out_channels, self.in_channels, self.ndim, modes, self.spatial_shape, dtype))
         self.bias = Parameter(init.uniform((self.out_channels,), init.default_bound(fan_in), dtype)) \

@@ -23,6 +23,8 @@ Weight storage (``parameterization``):
   gradient), and gradient descent on V is spatial descent preconditioned by
   N/d per bin (THEORY.md §7): lr_V = lr_A * d/N reproduces plain SGD.
 """
+import math
+
 from .. import backend
 from ..ops import reshape, matmul, transpose
 from ..ops import hartley as hops
@@ -34,13 +36,6 @@ from .module import Module, Parameter
 from .spectrum import expect_spectrum
 
 PARAMETERIZATIONS = ("spatial", "spectral")
-
-
-def _prod(shape):
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n
 
 
 def linear(x, weight, bias=None):
@@ -64,7 +59,7 @@ def flatten(x, start_dim=1, end_dim=-1):
     if a > b:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"for a tensor of rank {nd}")
-    shape = tuple(x.shape[:a]) + (_prod(x.shape[a:b + 1]),) + tuple(x.shape[b + 1:])
+    shape = tuple(x.shape[:a]) + (math.prod(x.shape[a:b + 1]),) + tuple(x.shape[b + 1:])
     return reshape(x, shape)
 
 
@@ -135,7 +130,7 @@ def spectral_linear(x, weight, bias=None, parameterization="spatial", ndim=2,
     """Functional SpectralLinear: logits (B, J) from a spectrum (module docstring)."""
     dom = expect_spectrum(x, ndim, layer)
     if parameterization == "spatial":
-        features = x.shape[1] * _prod(x.spatial_shape)
+        features = x.shape[1] * math.prod(x.spatial_shape)
         if weight.ndim != 2 or weight.shape[1] != features:
             raise ValueError(
                 f"{layer}: expected a weight of shape (out_features, {features}) for "
@@ -159,7 +154,7 @@ def _spectral_weight_fourier(weight_2d, channels, spatial_shape):
 def _spectral_weight_hartley(weight_2d, channels, spatial_shape):
     """V = DHT(A) / N of an initial spatial weight (plain arrays, real)."""
     a = weight_2d.reshape((weight_2d.shape[0], channels) + tuple(spatial_shape))
-    return hartley.dht(a, len(spatial_shape)) / a.dtype.type(_prod(spatial_shape))
+    return hartley.dht(a, len(spatial_shape)) / a.dtype.type(math.prod(spatial_shape))
 
 
 #: domain -> initial spectral weights from an initial spatial weight
@@ -187,7 +182,7 @@ class SpectralLinear(Module):
         if len(self.spatial_shape) not in (1, 2):
             raise ValueError(f"{layer}: spatial_shape must have 1 or 2 entries, got {spatial_shape!r}")
         self.parameterization = parameterization
-        features = self.in_channels * _prod(self.spatial_shape)
+        features = self.in_channels * math.prod(self.spatial_shape)
         bound = init.default_bound(features)
         weight = init.uniform((self.out_features, features), bound, dtype)
         if parameterization == "spectral":
