@@ -95,16 +95,21 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+def _checked_spectral_weight(weight, x, layer):
+    """``weight`` as V, after checking it is (out_features,) + the spectrum's (C, ...) shape."""
+    want = (weight.shape[0],) + tuple(x.shape[1:])
+    if tuple(weight.shape) != want:
+        raise ValueError(f"{layer}: spectral weights of shape {tuple(weight.shape)} do not "
+                         f"fit a spectrum of shape {x.shape}; expected {want}")
+    return weight
+
+
 def _readout_fourier(x, weight, bias, parameterization, layer):
     s = x.spatial_shape
     if parameterization == "spatial":
         v = sops.ParsevalDual()(weight, x.shape[1], s)
     else:
-        want = (weight.shape[0],) + tuple(x.shape[1:])
-        if tuple(weight.shape) != want:
-            raise ValueError(f"{layer}: spectral weights of shape {tuple(weight.shape)} do not "
-                             f"fit a spectrum of shape {x.shape}; expected {want}")
-        v = weight
+        v = _checked_spectral_weight(weight, x, layer)
     return sops.SpectralReadout()(x, v, bias)
 
 
@@ -113,11 +118,7 @@ def _readout_hartley(x, weight, bias, parameterization, layer):
     if parameterization == "spatial":
         v = hops.HartleyParsevalDual()(weight, x.shape[1], x.spatial_shape)
     else:
-        want = (weight.shape[0],) + tuple(x.shape[1:])
-        if tuple(weight.shape) != want:
-            raise ValueError(f"{layer}: spectral weights of shape {tuple(weight.shape)} do not "
-                             f"fit a spectrum of shape {x.shape}; expected {want}")
-        v = weight
+        v = _checked_spectral_weight(weight, x, layer)
     return hops.HartleyReadout()(x, v, bias)
 
 
