@@ -17,7 +17,7 @@ from ..ops import spectral as sops
 from ..spectral import fourier
 from ._branch import domain_branch
 from .module import Module
-from .spectrum import expect_spectrum, tag
+from .spectrum import check_ndim, expect_spectrum, tag
 
 
 def _avg_pool_fourier(x, s, layer):
@@ -152,9 +152,7 @@ class SpectralPool(Module):
         if factor is not None and (not isinstance(factor, int) or factor < 1):
             raise ValueError(f"{layer}: factor must be a positive int, got {factor!r}")
         if ndim is not None:
-            if ndim not in (1, 2):
-                raise ValueError(f"{layer}: ndim must be 1 or 2, got {ndim}")
-            self.ndim = ndim
+            self.ndim = check_ndim(ndim, layer)
         self.factor, self.output_size = factor, output_size
 
     def forward(self, x):

@@ -127,6 +127,14 @@ def expect_spatial(x, ndim, layer):
             f"{layer}: expected a (batch, channels, {ndim} spatial axes) tensor, got shape {x.shape}")
 
 
+def check_ndim(ndim, layer=None):
+    """``ndim`` if it is a supported spatial rank (1 or 2), else a ValueError."""
+    if ndim not in (1, 2):
+        prefix = "" if layer is None else f"{layer}: "
+        raise ValueError(f"{prefix}ndim must be 1 or 2, got {ndim}")
+    return ndim
+
+
 class ToSpectrum(Module):
     """Transform a real (B, C, *spatial) tensor once, at the network input."""
 
@@ -136,9 +144,7 @@ class ToSpectrum(Module):
         super().__init__()
         self.domain = get_domain(domain).name
         if ndim is not None:
-            if ndim not in (1, 2):
-                raise ValueError(f"ndim must be 1 or 2, got {ndim}")
-            self.ndim = ndim
+            self.ndim = check_ndim(ndim)
 
     def forward(self, x):
         expect_spatial(x, self.ndim, type(self).__name__)
@@ -158,9 +164,7 @@ class ToSpatial(Module):
         super().__init__()
         self.domain = None if domain is None else get_domain(domain).name
         if ndim is not None:
-            if ndim not in (1, 2):
-                raise ValueError(f"ndim must be 1 or 2, got {ndim}")
-            self.ndim = ndim
+            self.ndim = check_ndim(ndim)
 
     def forward(self, x):
         dom = expect_spectrum(x, self.ndim, type(self).__name__, self.domain)
