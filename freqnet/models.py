@@ -13,9 +13,10 @@ no transform), "crelu" or "modrelu" (spectral-native, no transform);
 crop); ``conv`` "spatial" (k-tap kernels, torch's parameterization) or
 "spectral" (complex weights per bin, Rippel et al.: no weight
 transforms; full size, or the lowest ``modes`` as in FNO); ``poly_radius``
-is the interval [-r, r] of the polynomial fit ("auto": the spectral bound
-of each batch, which then differs between a training batch and a test
-batch; a number keeps one polynomial); ``domain`` is passed to every layer. ``pad`` zero-pads the
+is the interval [-r, r] of the polynomial fit ("auto": a running estimate
+of the batch spectral bound, kept like batch norm's statistics and fixed in
+eval, see freqnet.nn.activation; a number keeps one polynomial); ``domain``
+is passed to every layer. ``pad`` zero-pads the
 signal before the transform, so that the circular convolutions of the
 frequency domain see zeros instead of the other end of the signal (on
 MNIST-1D the digit may sit at either border).

@@ -175,6 +175,96 @@ def test_poly_auto_radius_is_the_batch_spectral_bound_and_constant_in_backward()
     np.testing.assert_allclose(bound.max(), r, rtol=1e-12)
 
 
+def _batch_bound(x, shape):
+    """THEORY §4c in NumPy: max over the batch of (1/N) sum_k |FFT x|_k."""
+    axes = spatial_axes(shape)
+    return (np.abs(np.fft.fftn(x, axes=axes)).sum(axis=axes) / np.prod(shape)).max()
+
+
+def _input(x, shape, domain):
+    """The Fourier half spectrum, or the Hartley spectrum Re F - Im F, of ``x``."""
+    if domain == "fourier":
+        return half_spectrum(x, shape)
+    full = np.fft.fftn(x, axes=spatial_axes(shape))
+    return Tensor(full.real - full.imag).as_spectrum("hartley", shape)
+
+
+@pytest.mark.parametrize("domain", ["fourier", "hartley"])
+@pytest.mark.parametrize("momentum", [0.1, 0.3])
+@pytest.mark.parametrize("shape", [(5, 6), (9,)])
+def test_poly_auto_running_radius_follows_the_momentum_rule(domain, momentum, shape):
+    rng = np.random.default_rng(15)
+    layer = nn.GELU(mode="poly", r="auto", momentum=momentum, domain=domain)
+    assert float(layer.running_radius) == 0                      # no estimate yet
+    running = None
+    for scale in (1.0, 3.0, 0.5, 0.8, 2.0):                       # bounds above and below running
+        x = rng.standard_normal((3, 2) + shape) * scale
+        b = _batch_bound(x, shape)
+        running = b if running is None else (1 - momentum) * running + momentum * b
+        y = layer(_input(x, shape, domain))
+        np.testing.assert_allclose(float(layer.running_radius), running, rtol=1e-12)
+        if domain == "fourier":                                   # training fits on max(b, running)
+            ref = _poly(least_squares_fit("gelu", max(b, running), 2), x)
+            assert spectrum_rel_err(y.numpy(), np.fft.rfftn(ref, axes=spatial_axes(shape))) < 1e-10
+    layer.eval()
+    stored = float(layer.running_radius)
+    x = rng.standard_normal((3, 2) + shape) * 4
+    y = layer(_input(x, shape, domain))
+    assert float(layer.running_radius) == stored                 # eval does not update it
+    ref = np.fft.fftn(_poly(least_squares_fit("gelu", running, 2), x), axes=spatial_axes(shape))
+    if domain == "fourier":
+        assert spectrum_rel_err(y.numpy(), ref[..., : shape[-1] // 2 + 1]) < 1e-10
+    else:
+        assert spectrum_rel_err(y.numpy(), ref.real - ref.imag) < 1e-10
+
+
+@pytest.mark.parametrize("domain", ["fourier", "hartley"])
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_poly_auto_eval_output_is_independent_of_the_batch(domain, name):
+    rng = np.random.default_rng(16)
+    shape = (6, 5)
+    x = rng.standard_normal((5, 2) + shape) * rng.uniform(0.3, 3, (5, 1, 1, 1))
+
+    def alone_vs_batch(layer):
+        whole = layer(_input(x, shape, domain)).numpy()[2:3]
+        alone = layer(_input(x[2:3], shape, domain)).numpy()
+        return spectrum_rel_err(whole, alone)
+
+    layer = LAYERS[name](mode="poly", r="auto", domain=domain).eval()
+    assert alone_vs_batch(layer) > 1e-3              # no running radius yet: the batch bound
+    layer.train()
+    for _ in range(3):
+        layer(_input(rng.standard_normal((4, 2) + shape), shape, domain))
+    layer.eval()
+    assert alone_vs_batch(layer) < 1e-12
+
+
+def test_poly_auto_running_radius_is_in_the_state_dict_and_round_trips():
+    rng = np.random.default_rng(17)
+    shape = (4, 6)
+    model = nn.Sequential(nn.ReLU(mode="poly", r="auto"), nn.Tanh(mode="poly", r=2.0),
+                          nn.Sigmoid(mode="poly", r="auto", momentum=0.5), nn.GELU())
+    for _ in range(2):
+        model(half_spectrum(rng.standard_normal((3, 2) + shape), shape))
+    state = model.state_dict()
+    assert sorted(state) == ["0.running_radius", "2.running_radius"]   # fixed r, exact: none
+    assert state["0.running_radius"].shape == () and state["0.running_radius"] > 0
+    fresh = nn.Sequential(nn.ReLU(mode="poly", r="auto"), nn.Tanh(mode="poly", r=2.0),
+                          nn.Sigmoid(mode="poly", r="auto", momentum=0.5), nn.GELU())
+    fresh.load_state_dict(state)
+    for key in state:
+        assert fresh.state_dict()[key] == state[key]
+    X = half_spectrum(rng.standard_normal((2, 2) + shape) * 2, shape)
+    model.eval(), fresh.eval()
+    np.testing.assert_array_equal(fresh(X).numpy(), model(X).numpy())
+
+
+def test_poly_auto_momentum_must_be_in_unit_interval():
+    for bad in (0, 1.5, -0.1, "fast"):
+        with pytest.raises(ValueError, match=r"momentum must be a number in \(0, 1\]"):
+            nn.ReLU(mode="poly", momentum=bad)
+
+
 def test_poly_mode_uses_no_transform():
     X = half_spectrum(np.random.default_rng(9).standard_normal((2, 3, 8, 8)), (8, 8),
                   requires_grad=True)

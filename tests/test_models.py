@@ -116,16 +116,21 @@ def test_bad_model_options_fail_clearly():
         FrequencyCNN((1, 16), domain="laplace")
 
 
-def test_fixed_poly_radius_makes_eval_outputs_independent_of_the_batch():
+def test_poly_radius_fixed_or_running_makes_eval_outputs_independent_of_the_batch():
     x = np.random.default_rng(5).standard_normal((6, 1, 16)).astype(np.float32)
     outputs = {}
-    for r in ("auto", 3.0):
+    for r, trained in (("auto", False), ("auto", True), (3.0, False)):
         np.random.seed(0)
-        model = FrequencyCNN((1, 16), width=3, depth=2, activation="poly", poly_radius=r).eval()
+        model = FrequencyCNN((1, 16), width=3, depth=2, activation="poly", poly_radius=r)
+        if trained:                          # one training batch sets the running radius
+            model(freqnet.tensor(x[::-1].copy()))
+        model.eval()
         whole = model(freqnet.tensor(x)).numpy()[:1]
         alone = model(freqnet.tensor(x[:1])).numpy()
-        outputs[r] = np.abs(whole - alone).max() / np.abs(alone).max()
-    assert outputs[3.0] < 1e-5 and outputs["auto"] > 1e-3
+        outputs[r, trained] = np.abs(whole - alone).max() / np.abs(alone).max()
+    # before any training batch "auto" has no running radius and uses the batch bound
+    assert outputs["auto", False] > 1e-3
+    assert outputs["auto", True] < 1e-5 and outputs[3.0, False] < 1e-5
 
 
 def test_spectral_modes_are_fitted_to_each_layer():

@@ -8,13 +8,13 @@ Pointwise activations ``ReLU``, ``Sigmoid``, ``Tanh``, ``GELU``, two modes:
 * ``mode="poly"``: the least-squares polynomial of degree 2-4 on [-r, r]
   (THEORY §5 table), evaluated on the spectrum by spectral self-convolution,
   DFT(a0 + a1 x + a2 x^2 + ...) = a0 N delta + a1 X + (a2/N) X(*)X + ...,
-  with no transform. ``r`` is a number, or ``"auto"``: the spectral bound
-  r = max over the batch of (1/N) sum_k d_k |X_k| >= max |x| (THEORY §4c),
-  recomputed on every call. The auto r is treated as a constant in backward
-  (the gradient is that of the fixed polynomial p_r, i.e. p_r'(x) g in space):
-  r is a max of a sum of moduli, not smooth, and only picks the surrogate.
-  With auto r a sample's output depends on the other samples in the batch,
-  as with batch norm.
+  with no transform. ``r`` is a number, or ``"auto"``: a running estimate,
+  kept as batch norm keeps its statistics, of the batch spectral bound
+  b = max over the batch of (1/N) sum_k d_k |X_k| >= max |x| (THEORY §4c);
+  see :class:`_PointwiseActivation`. The radius is treated as a constant in
+  backward (the gradient is that of the fixed polynomial p_r, i.e. p_r'(x) g
+  in space): b is a max of a sum of moduli, not smooth, and only picks the
+  surrogate.
 
 Spectral-native ``CReLU`` and ``ModReLU`` act on coefficients and have no
 spatial twin.
@@ -182,13 +182,28 @@ def modrelu(x, bias):
 # -- layers ------------------------------------------------------------------------------
 
 class _PointwiseActivation(Module):
-    """Shared body of ReLU/Sigmoid/Tanh/GELU on spectra (module docstring)."""
+    """Shared body of ReLU/Sigmoid/Tanh/GELU on spectra (module docstring).
+
+    ``r="auto"`` in poly mode keeps the buffer ``running_radius`` (in the
+    state dict; 0 until the first training batch sets it to that batch's
+    bound b), updated in training as batch norm's running statistics:
+    running = (1 - momentum) running + momentum b. The radius used is
+
+    * training: max(b, running), running taken after the update. The
+      polynomial diverges outside [-r, r], so the range must cover the batch
+      (b >= max |x|, THEORY §4c); where the batch lies inside the running
+      range, the running radius keeps the surrogate the one eval will use,
+      instead of a new polynomial for every batch.
+    * eval: the running radius, so the layer is a fixed function of each
+      sample, whatever the other samples in the batch. Before any training
+      batch there is no estimate, and eval falls back to b (batch-dependent).
+    """
 
     function = None          # name of the least-squares fit (polynomial.FUNCTIONS)
     spatial_op = None        # the pointwise op for mode="exact"
     default_degree = 2
 
-    def __init__(self, mode="exact", degree=None, r="auto", domain="fourier"):
+    def __init__(self, mode="exact", degree=None, r="auto", domain="fourier", momentum=0.1):
         super().__init__()
         name = type(self).__name__
         if mode not in MODES:
@@ -200,9 +215,13 @@ class _PointwiseActivation(Module):
             raise ValueError(f"{name}: degree must be one of {polynomial.DEGREES}, got {degree!r}")
         if not (r == "auto" or (isinstance(r, (int, float)) and r > 0)):
             raise ValueError(f"{name}: r must be 'auto' or a positive number, got {r!r}")
-        self.r = r
+        if not (isinstance(momentum, (int, float)) and 0 < momentum <= 1):
+            raise ValueError(f"{name}: momentum must be a number in (0, 1], got {momentum!r}")
+        self.r, self.momentum = r, float(momentum)
         if mode == "poly":
             domain_branch(BRANCHES, self.domain, name)
+            if r == "auto":
+                self.register_buffer("running_radius", backend.xp.zeros((), dtype="float64"))
 
     def forward(self, x):
         name = type(self).__name__
@@ -212,16 +231,27 @@ class _PointwiseActivation(Module):
             y = dom.to_spectrum(type(self).spatial_op(dom.to_spatial(x, x.spatial_shape)), ndim)
         else:
             maths = domain_branch(BRANCHES, self.domain, name)
-            r = maths.bound(x) if self.r == "auto" else float(self.r)
+            r = self._auto_radius(maths.bound(x)) if self.r == "auto" else float(self.r)
             coefficients = polynomial.least_squares_fit(
                 self.function, max(r, polynomial.MIN_RADIUS), self.degree)
             y = maths.polynomial(x, coefficients)
         return tag(y, self.domain, x.spatial_shape)
 
+    def _auto_radius(self, batch_bound):
+        """The fit radius of ``r="auto"`` from the batch bound (class docstring)."""
+        running = float(self.running_radius)
+        if self.training:
+            self.running_radius[...] = batch_bound if running == 0 else (
+                (1 - self.momentum) * running + self.momentum * batch_bound)
+            return max(batch_bound, float(self.running_radius))
+        return running if running > 0 else batch_bound
+
     def extra_repr(self):
         if self.mode == "exact":
             return f"mode='exact', domain={self.domain!r}"
-        return f"mode='poly', degree={self.degree}, r={self.r!r}, domain={self.domain!r}"
+        momentum = f", momentum={self.momentum}" if self.r == "auto" else ""
+        return (f"mode='poly', degree={self.degree}, r={self.r!r}{momentum}, "
+                f"domain={self.domain!r}")
 
 
 class ReLU(_PointwiseActivation):
