@@ -11,15 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-try:
-    import cupy
-    _GPUS = cupy.cuda.runtime.getDeviceCount()
-    _WHY = "" if _GPUS else "cupy sees no GPU (0 devices)"
-except Exception as exc:     # not installed, or no CUDA driver
-    cupy, _GPUS, _WHY = None, 0, f"no usable cupy/GPU here: {type(exc).__name__}: {exc}"
+from _gpu import cupy, skip_module_without_gpu
 
-if not _GPUS:
-    pytest.skip(_WHY, allow_module_level=True)
+skip_module_without_gpu()
 
 import freqnet as fn                    # noqa: E402
 from freqnet import backend              # noqa: E402
