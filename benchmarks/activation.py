@@ -8,7 +8,6 @@ Prints a table (ms per call, best of repeats, and the poly/exact ratio)
 and writes benchmarks/results/activation.json.
 """
 import argparse
-import json
 import os
 import platform
 import sys
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import freqnet  # noqa: E402
 from freqnet import nn  # noqa: E402
 from freqnet.tensor import Tensor  # noqa: E402
+from _harness import results_path, write_json  # noqa: E402
 
 
 def _best_ms(fn, repeats):
@@ -63,8 +63,7 @@ def _case(batch, channels, shape, dtype, repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                      "results", "activation.json"))
+    parser.add_argument("--out", default=results_path("activation"))
     args = parser.parse_args()
     shapes = [(8, 8), (16, 16), (256,)] if args.quick else [(8, 8), (16, 16), (32, 32),
                                                              (256,), (1024,)]
@@ -82,11 +81,8 @@ def main():
               f"{r['exact_fwd_bwd_ms']:>9.2f} {r['poly2_fwd_bwd_ms']:>9.2f} "
               f"{r['poly4_fwd_bwd_ms']:>9.2f} {r['poly2_over_exact_fwd_bwd']:>8.1f}x "
               f"{r['poly4_over_exact_fwd_bwd']:>8.1f}x")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"machine": platform.platform(), "cpus": os.cpu_count(),
-                   "backend": freqnet.backend.name, "rows": rows}, f, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, {"machine": platform.platform(), "cpus": os.cpu_count(),
+                          "backend": freqnet.backend.name, "rows": rows}, indent=2)
 
 
 if __name__ == "__main__":

@@ -49,8 +49,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import freqnet  # noqa: E402
 from freqnet import nn  # noqa: E402
+from _harness import rel_err, results_path, write_json  # noqa: E402
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "conv.json")
+RESULTS = results_path("conv")
 
 
 @dataclass
@@ -297,10 +298,6 @@ def peak_memory_mb(step, how):
     return (_status_kb("VmHWM:") - base) / 2 ** 10
 
 
-def rel_err(a, b):
-    return float(np.max(np.abs(a.astype(np.float64) - b)) / np.max(np.abs(b)))
-
-
 def measure(case_name, k, reps, budget_s):
     """One case at one k, in this (fresh) process: error vs im2col, peak
     memory of the first step, then the median time of the following ones."""
@@ -398,10 +395,7 @@ def main(argv=None):
             "torch": _torch_version(), "batch": 32, "channels": 16, "size": 32, "dtype": "float32",
             "quick": args.quick, "openblas_threads": args.blas_threads or "environment",
             "rows": rows}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(info, f, indent=1)
-    print(f"wrote {args.out}")
+    write_json(args.out, info)
 
 
 def _torch_version():

@@ -20,7 +20,6 @@ Prints a table and writes benchmarks/results/laplace.json.
     python benchmarks/laplace.py --quick     # C=16, 5 repetitions
 """
 import argparse
-import json
 import os
 import platform
 import sys
@@ -45,8 +44,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import freqnet  # noqa: E402
 from freqnet import nn  # noqa: E402
 from freqnet.spectral import hartley, laplace  # noqa: E402
+from _harness import rel_err, results_path, write_json  # noqa: E402
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "laplace.json")
+RESULTS = results_path("laplace")
 
 
 def problem(batch, channels, size, k, seed=0):
@@ -165,10 +165,6 @@ def _spectral_gradient(gy, domain):
 
 # -- measurement ---------------------------------------------------------------------------
 
-def rel_err(a, b):
-    return float(np.max(np.abs(a.astype(np.float64) - b)) / np.max(np.abs(b)))
-
-
 def interleaved(functions, reps):
     """Fastest and median ms of each function, repetitions interleaved."""
     for f in functions.values():
@@ -249,10 +245,7 @@ def main(argv=None):
     info = {"machine": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__,
             "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "environment"),
             "batch": args.batch, "size": args.size, "dtype": "float32", "reps": reps, "rows": rows}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(info, f, indent=1)
-    print(f"wrote {args.out}")
+    write_json(args.out, info)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ and writes benchmarks/results/train.json.
     python benchmarks/train.py [--epochs 2] [--width 32]
 """
 import argparse
-import json
 import os
 import platform
 import sys
@@ -33,6 +32,7 @@ from freqnet.autograd import Function  # noqa: E402
 from freqnet.models import FrequencyCNN  # noqa: E402
 from freqnet.nn.functional import cross_entropy  # noqa: E402
 from freqnet.train import seed_everything  # noqa: E402
+from _harness import results_path, write_json  # noqa: E402
 
 PAD = 8
 
@@ -189,8 +189,7 @@ def main(argv=None):
     p.add_argument("--kernel-size", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--limit", type=int, default=None, help="training signals (default: all 4,000)")
-    p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                 "results", "train.json"))
+    p.add_argument("--out", default=results_path("train"))
     args = p.parse_args(argv)
     xs, ys, _, _ = data.load_mnist1d()
     if args.limit:
@@ -241,10 +240,8 @@ def main(argv=None):
               "config": vars(args), "rows": rows, "twin_max_rel_err": err, "profile": prof.summary(),
               "torch": torch_info, "numpy": np.__version__, "cpus": os.cpu_count(),
               "fft_workers": backend.FFT_WORKERS, "machine": platform.platform()}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"\nwrote {args.out}")
+    print()
+    write_json(args.out, result, indent=2)
 
 
 if __name__ == "__main__":
