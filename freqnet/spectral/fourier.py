@@ -193,7 +193,7 @@ def fold(z, spatial_shape, s):
     if ndim == 2:
         h = spatial_shape[0]
         y = y.reshape(y.shape[:-2] + (s, h // s, m_out)).sum(axis=-3)
-    return y / float(s ** ndim)
+    return y * y.real.dtype.type(1 / s ** ndim)         # a product: complex / is ~15x slower here
 
 
 def fold_adjoint(g, spatial_shape, s):
@@ -202,7 +202,7 @@ def fold_adjoint(g, spatial_shape, s):
     xp = backend.array_module(g)
     ndim = len(spatial_shape)
     n_out = spatial_shape[-1] // s
-    g = g / float(s ** ndim)
+    g = g * g.real.dtype.type(1 / s ** ndim)
     if ndim == 2:
         g = xp.concatenate([g] * s, axis=-2)
     out = xp.zeros(g.shape[:-1] + (half_size(spatial_shape[-1]),), dtype=g.dtype)
