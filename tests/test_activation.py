@@ -85,7 +85,7 @@ def test_exact_mode_gradient(name):
 
 def test_exact_mode_counts_two_domain_switches_per_pass():
     X = half_spectrum(np.random.default_rng(2).standard_normal((2, 2, 6, 6)), (6, 6),
-                  requires_grad=True)
+                      requires_grad=True)
     with freqnet.profile() as prof:
         y = nn.ReLU(mode="exact")(X)
         (y.real.sum()).backward()
@@ -267,7 +267,7 @@ def test_poly_auto_momentum_must_be_in_unit_interval():
 
 def test_poly_mode_uses_no_transform():
     X = half_spectrum(np.random.default_rng(9).standard_normal((2, 3, 8, 8)), (8, 8),
-                  requires_grad=True)
+                      requires_grad=True)
     with freqnet.profile() as prof:
         y = nn.Sigmoid(mode="poly", degree=4)(nn.ReLU(mode="poly")(X))
         y.real.sum().backward()
