@@ -79,16 +79,6 @@ def fourier_quad(f, a, b, w):
     return complex(re, im)
 
 
-def gaussian_pair(center, width):
-    """A Gaussian test function phi(w) and its transform Phi(x) = int phi(w) e^{-iwx} dw."""
-    def phi(w):
-        return np.exp(-0.5 * ((w - center) / width) ** 2)
-
-    def Phi(x):
-        return width * np.sqrt(2 * np.pi) * np.exp(-0.5 * (width * x) ** 2 - 1j * center * x)
-    return phi, Phi
-
-
 def mpmath_or_none():
     """mpmath if the optional ``theory`` extra is installed, else None."""
     try:
