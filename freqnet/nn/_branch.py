@@ -50,6 +50,17 @@ def spectrum_ndim(x, layer, domain=None):
     return ndim
 
 
+#: how a layer may store its weights: spatial kernels, or their spectra (nn.conv, nn.linear)
+PARAMETERIZATIONS = ("spatial", "spectral")
+
+
+def check_parameterization(parameterization, layer):
+    """A clear error unless ``parameterization`` is one of :data:`PARAMETERIZATIONS`."""
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
+                         f"got {parameterization!r}")
+
+
 def check_bias(bias, features, layer):
     """A clear error unless ``bias`` is None or has shape (features,)."""
     if bias is not None and tuple(bias.shape) != (features,):

@@ -49,12 +49,9 @@ from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier
 from . import init
-from ._branch import check_bias, domain_branch
+from ._branch import check_bias, check_parameterization, domain_branch
 from .module import Module, Parameter
 from .spectrum import expect_spectrum, tag
-
-PARAMETERIZATIONS = ("spatial", "spectral")
-
 
 def _conv_fourier(x, weight, bias, parameterization, modes, layer):
     s = x.spatial_shape
@@ -109,9 +106,7 @@ def _check_channels(x, in_channels, layer):
 def spectral_conv(x, weight, bias=None, parameterization="spatial", modes=None, layer="spectral_conv"):
     """Functional spectral convolution; ``x`` is a tagged spectrum, the
     number of spatial axes is ``weight.ndim - 2``. See the module docstring."""
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
-                         f"got {parameterization!r}")
+    check_parameterization(parameterization, layer)
     dom = expect_spectrum(x, weight.ndim - 2, layer)
     _check_channels(x, weight.shape[1], layer)
     check_bias(bias, weight.shape[0], layer)
@@ -159,9 +154,7 @@ class _SpectralConvNd(Module):
         layer = type(self).__name__
         domain_branch(CONV_IMPLEMENTATIONS, domain, layer)
         self.domain = domain
-        if parameterization not in PARAMETERIZATIONS:
-            raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
-                             f"got {parameterization!r}")
+        check_parameterization(parameterization, layer)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.parameterization = parameterization
         self.modes = modes

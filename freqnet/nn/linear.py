@@ -31,12 +31,9 @@ from ..ops import hartley as hops
 from ..ops import spectral as sops
 from ..spectral import fourier, hartley
 from . import init
-from ._branch import check_bias, domain_branch
+from ._branch import PARAMETERIZATIONS, check_bias, check_parameterization, domain_branch
 from .module import Module, Parameter
 from .spectrum import expect_spectrum
-
-PARAMETERIZATIONS = ("spatial", "spectral")
-
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, as ``torch.nn.functional.linear``, on a spatial tensor."""
@@ -175,9 +172,7 @@ class SpectralLinear(Module):
         layer = type(self).__name__
         domain_branch(READOUT_IMPLEMENTATIONS, domain, layer)
         self.domain = domain
-        if parameterization not in PARAMETERIZATIONS:
-            raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
-                             f"got {parameterization!r}")
+        check_parameterization(parameterization, layer)
         self.in_channels, self.out_features = int(in_channels), int(out_features)
         self.spatial_shape = tuple(int(n) for n in spatial_shape)
         if len(self.spatial_shape) not in (1, 2):
