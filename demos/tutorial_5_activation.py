@@ -7,8 +7,6 @@ O(N^2) per map against O(N log N) for a round trip through space.
 
     python demos/tutorial_5_activation.py [--out figures] [--quick]
 """
-import time
-
 import numpy as np
 
 from _tutorial import Step
@@ -18,18 +16,6 @@ from freqnet import nn
 from freqnet.spectral import polynomial
 from freqnet.theory import activation_cost, distributions, plots
 from freqnet.theory.common import quad, special
-
-
-def time_modes(spec, repeats):
-    out = {}
-    for mode in ("poly", "exact"):
-        layer = nn.ReLU(mode="poly", degree=2, r=4.0) if mode == "poly" else nn.ReLU(mode="exact")
-        layer(spec)
-        t0 = time.perf_counter()
-        for _ in range(repeats):
-            layer(spec)
-        out[mode] = (time.perf_counter() - t0) / repeats
-    return out
 
 
 def main(argv=None):
@@ -78,7 +64,7 @@ def main(argv=None):
     sizes = (16,) if step.quick else (16, 32)
     for s in sizes:
         big = nn.ToSpectrum2d()(freqnet.tensor(rng.standard_normal((4, 8, s, s)), dtype="float64"))
-        secs = time_modes(big, 2 if step.quick else 5)
+        secs = activation_cost.timing(big, 2 if step.quick else 5)
         print(f"   (4, 8, {s}x{s}) maps, N={s * s}: poly {secs['poly'] * 1e3:.2f} ms, exact round trip "
               f"{secs['exact'] * 1e3:.2f} ms: {secs['poly'] / secs['exact']:.1f}x")
     step.check("WRONG: 'the all-frequency activation is cheap': flop ratio at N=1024",
