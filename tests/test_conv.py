@@ -7,7 +7,7 @@ import scipy.ndimage
 import freqnet
 from freqnet import nn
 from freqnet.nn import functional as F
-from _reference import spectrum_rel_err
+from _reference import multiplicity, spectrum_rel_err
 
 TOL = {"float32": 1e-5, "float64": 1e-10}
 
@@ -502,11 +502,7 @@ def ref_full_corr2d_grads(x, kern, gy):
 
 def irfft2_adjoint(g, shape):
     """THEORY §0: the gradient of W in kern = irfft2(W, s) is d * rfft2(grad_kern) / N."""
-    d = np.full(shape[1] // 2 + 1, 2.0)
-    d[0] = 1
-    if shape[1] % 2 == 0:
-        d[-1] = 1
-    return d * np.fft.rfft2(g) / np.prod(shape)
+    return multiplicity(shape) * np.fft.rfft2(g) / np.prod(shape)
 
 
 @pytest.mark.parametrize("shape,m", [((6, 5), None), ((5, 8), None), ((8, 6), 2), ((7, 9), 3)])

@@ -6,6 +6,7 @@ import pytest
 import freqnet
 from freqnet import nn
 from freqnet.nn import functional as F
+from _reference import multiplicity, spatial_axes
 
 TOL = {"float32": 1e-5, "float64": 1e-10}
 
@@ -101,12 +102,8 @@ def test_spectral_linear_spectral_weights_equal_linear(shape, dtype):
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 3) + shape).astype(dtype)
     a = rng.standard_normal((4, 3 * int(np.prod(shape))))
-    n = shape[-1]
-    d = np.full(n // 2 + 1, 2.0)
-    d[0] = 1
-    if n % 2 == 0:
-        d[-1] = 1
-    axes = tuple(range(-len(shape), 0))
+    d = multiplicity(shape)
+    axes = spatial_axes(shape)
     v = d * np.conj(np.fft.rfftn(a.reshape((4, 3) + shape), axes=axes)) / np.prod(shape)
     layer = nn.SpectralLinear(3, shape, 4, parameterization="spectral", dtype=dtype)
     assert layer.weight.shape == v.shape

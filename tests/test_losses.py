@@ -7,6 +7,7 @@ import freqnet
 from freqnet import nn
 from freqnet.nn import functional as F
 from freqnet.tensor import Tensor
+from _reference import multiplicity
 
 
 def _np_log_softmax(z):
@@ -151,10 +152,7 @@ def test_spectral_mse_equals_spatial_mse_by_parseval(shape, reduction):
     loss.backward()
     # THEORY §0: the spatial gradient 2 (z - t) [/count] maps to d rfft(.)/N
     n = np.prod(shape)
-    d = np.full(shape[-1] // 2 + 1, 2.0)
-    d[0] = 1
-    if shape[-1] % 2 == 0:
-        d[-1] = 1
+    d = multiplicity(shape)
     gz = 2 * (z - t) / (per.size if reduction == "mean" else 1)
     np.testing.assert_allclose(Z.grad.numpy(), d * np.fft.rfftn(gz, axes=axes) / n,
                                rtol=1e-10, atol=1e-14)
