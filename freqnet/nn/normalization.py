@@ -44,9 +44,8 @@ class SpectralBatchNorm(Function):
         ndim = weights.ndim
         n_spatial = count // x.shape[0]
         dc = _dc(ndim)
-        x_hat = x.copy()
-        x_hat[dc] -= mean * n_spatial
-        x_hat *= _per_channel(inv_std, ndim)
+        x_hat = x * _per_channel(inv_std, ndim)                          # keeps x's memory order
+        x_hat[dc] = (x[dc] - mean * n_spatial) * inv_std
         y = x_hat * _per_channel(weight, ndim) if weight is not None else x_hat.copy()
         if bias is not None:
             y[dc] += bias * n_spatial
@@ -59,19 +58,29 @@ class SpectralBatchNorm(Function):
         ndim = weights.ndim
         axes = (0,) + tuple(range(2, g.ndim))
         dc = _dc(ndim)
-        projection = (g.conj() * x_hat).real.sum(axis=axes)            # Re sum conj(G) Xhat
+        projection = _real_inner(g, x_hat, axes)                         # Re sum conj(G) Xhat
         g_weight = projection if weight is not None and self.needs(1) else None
         g_bias = self.n_spatial * g[dc].real.sum(axis=0) if self.needs(2) else None
         if not self.needs(0):
             return None, g_weight, g_bias, None, None, None, None, None
-        gh = g * _per_channel(weight, ndim) if weight is not None else g
+        scale = inv_std * weight if weight is not None else inv_std
+        gx = g * _per_channel(scale, ndim)
         if self.batch_stats:
-            along = projection * weight if weight is not None else projection
-            gh = gh - _per_channel(along / (self.count * self.n_spatial), ndim) * weights * x_hat
-        gx = gh * _per_channel(inv_std, ndim)
-        if self.batch_stats:
+            along = projection * scale / (self.count * self.n_spatial)
+            correction = x_hat * _per_channel(along, ndim)                # in x_hat's memory order
+            correction *= weights
+            gx -= correction
             gx[dc] -= gx[dc].real.mean(axis=0)
         return gx, g_weight, g_bias, None, None, None, None, None
+
+
+def _real_inner(a, b, axes):
+    """Re sum conj(a) b over ``axes`` (real arrays too), without a complex temporary."""
+    if a.dtype.kind != "c" or b.dtype.kind != "c":
+        return (a.real * b.real).sum(axis=axes)
+    out = (a.real * b.real).sum(axis=axes)
+    out += (a.imag * b.imag).sum(axis=axes)
+    return out
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
@@ -99,12 +108,13 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of spatial shape {x.spatial_shape} "
                              f"and batch {x.shape[0]}")
-        data = x.data
-        mean = data[_dc(ndim)].real.sum(axis=0) / count
-        centred = data.copy()
-        centred[_dc(ndim)] -= mean * n_spatial
-        energy = ((centred.real ** 2 + centred.imag ** 2) * weights).sum(
-            axis=(0,) + tuple(range(2, data.ndim)))
+        data, dc = x.data, _dc(ndim)
+        mean = data[dc].real.sum(axis=0) / count
+        power = data.real ** 2 + data.imag ** 2 if data.dtype.kind == "c" else data ** 2
+        centred_dc = data[dc] - mean * n_spatial                           # only DC is shifted
+        power[dc] = centred_dc.real ** 2 + centred_dc.imag ** 2 if data.dtype.kind == "c" \
+            else centred_dc ** 2
+        energy = (power * weights).sum(axis=(0,) + tuple(range(2, data.ndim)))
         var = energy / (count * n_spatial)
         if running_mean is not None:
             running_mean *= 1 - momentum
