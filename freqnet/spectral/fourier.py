@@ -8,6 +8,8 @@ function takes and returns arrays of the module of its input
 adjoint in the PyTorch complex convention (THEORY.md §0: for Z = A z,
 grad_z = A^H grad_Z; for Z = conj(z), grad_z = conj(grad_Z)).
 """
+import functools
+
 from .. import backend
 
 _np = backend.numpy
@@ -117,26 +119,27 @@ def hermitian_project(z, spatial_shape):
     return out
 
 
-def _alias_columns(z, spatial_shape, start, count):
-    """Columns start..start+count-1 of the full spectrum, read off the half
-    spectrum: column v > W//2 is conj(Z[(-u) mod H, W - v]) (Hermitian
-    symmetry; row flip in 2D). Direct and mirrored columns are contiguous runs."""
+def _add_alias_columns(out, z, spatial_shape, start):
+    """out += columns start..start+count-1 of the full spectrum (count: out's
+    last axis), read off the half spectrum z: column v > W//2 is
+    conj(Z[(-u) mod H, W - v]) (Hermitian symmetry; row flip in 2D). Direct
+    and mirrored columns are contiguous runs; added in place."""
     xp = backend.array_module(z)
     n, m = spatial_shape[-1], half_size(spatial_shape[-1])
-    end = start + count
-    direct = z[..., start:min(end, m)]
-    first_mirrored = max(start, m)
-    if first_mirrored >= end:
-        return direct
-    mirrored = z[..., n - first_mirrored:n - end:-1]
-    if len(spatial_shape) == 2:
-        mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
-    return xp.concatenate([direct, mirrored.conj()], axis=-1)
+    end = start + out.shape[-1]
+    n_direct = max(min(end, m) - start, 0)
+    out[..., :n_direct] += z[..., start:start + n_direct]
+    if start + n_direct < end:
+        first_mirrored = start + n_direct
+        mirrored = z[..., n - first_mirrored:n - end:-1]
+        if len(spatial_shape) == 2:
+            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
+        out[..., n_direct:] += mirrored.conj()
 
 
 def _alias_columns_adjoint(out, g, spatial_shape, start):
     """Accumulate into ``out`` (a half spectrum) the adjoint of
-    :func:`_alias_columns` applied to ``g`` (its count columns)."""
+    :func:`_add_alias_columns` applied to ``g`` (its count columns)."""
     xp = backend.array_module(g)
     n, m = spatial_shape[-1], half_size(spatial_shape[-1])
     end = start + g.shape[-1]
@@ -148,6 +151,18 @@ def _alias_columns_adjoint(out, g, spatial_shape, start):
             mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
         first_mirrored = start + n_direct
         out[..., n - first_mirrored:n - end:-1] += mirrored.conj()
+
+
+def _empty_like_layout(a, last):
+    """An empty array shaped as ``a`` but with ``last`` entries on the last
+    axis, in ``a``'s memory order (e.g. the frequency-major views that
+    spectral convolutions return): NumPy then adds, scales and slices the
+    two without strided writes, several times faster on these small maps."""
+    xp = backend.array_module(a)
+    shape = a.shape[:-1] + (last,)
+    order = sorted(range(a.ndim), key=lambda ax: -abs(a.strides[ax]))
+    buf = xp.empty(tuple(shape[ax] for ax in order), dtype=a.dtype)
+    return buf.transpose(tuple(order.index(ax) for ax in range(a.ndim)))
 
 
 # --------------------------------------------------------------------------
@@ -166,9 +181,16 @@ def dirichlet(n, s, xp, dtype, half=False):
     the DFT factor of correlating with the box b[j] = 1/s, j < s.
 
     Bins q = 0..n-1, or 0..n//2 with ``half``; equal to 1 at q = 0."""
+    return xp.asarray(_dirichlet_host(n, s, half), dtype=dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _dirichlet_host(n, s, half):
     q = _np.arange(half_size(n) if half else n)
     phase = _np.exp(2j * _np.pi * _np.outer(_np.arange(s), q) / n)
-    return xp.asarray(phase.mean(axis=0), dtype=dtype)
+    out = phase.mean(axis=0)
+    out.flags.writeable = False                # shared by every call (cached)
+    return out
 
 
 def _box_filter(spatial_shape, s, xp, dtype):
@@ -182,18 +204,20 @@ def _box_filter(spatial_shape, s, xp, dtype):
 def fold(z, spatial_shape, s):
     """Decimate by ``s`` in frequency: Y[q'] = (1/s) sum_j Z[q' + j N/s] on
     every axis (THEORY.md §6), half spectrum in, half spectrum out. Columns
-    past W/2 come from the Hermitian mirror (:func:`_alias_columns`); rows
-    fold by a reshape-sum."""
+    past W/2 come from the Hermitian mirror (:func:`_add_alias_columns`); rows
+    fold by a reshape-sum. The sum is built in place in z's memory order."""
     ndim = len(spatial_shape)
     n_out = spatial_shape[-1] // s
     m_out = half_size(n_out)
-    y = _alias_columns(z, spatial_shape, 0, m_out)
-    for j in range(1, s):                      # the s aliases, not data
-        y = y + _alias_columns(z, spatial_shape, j * n_out, m_out)
+    y = _empty_like_layout(z, m_out)
+    y[...] = z[..., :m_out]                    # alias 0: direct columns (m_out <= W//2+1)
+    for j in range(1, s):                      # the other s-1 aliases, not data
+        _add_alias_columns(y, z, spatial_shape, j * n_out)
     if ndim == 2:
         h = spatial_shape[0]
         y = y.reshape(y.shape[:-2] + (s, h // s, m_out)).sum(axis=-3)
-    return y * y.real.dtype.type(1 / s ** ndim)         # a product: complex / is ~15x slower here
+    y *= y.real.dtype.type(1 / s ** ndim)      # a product: complex / is ~15x slower here
+    return y
 
 
 def fold_adjoint(g, spatial_shape, s):
@@ -205,7 +229,8 @@ def fold_adjoint(g, spatial_shape, s):
     g = g * g.real.dtype.type(1 / s ** ndim)
     if ndim == 2:
         g = xp.concatenate([g] * s, axis=-2)
-    out = xp.zeros(g.shape[:-1] + (half_size(spatial_shape[-1]),), dtype=g.dtype)
+    out = _empty_like_layout(g, half_size(spatial_shape[-1]))
+    out[...] = 0
     for j in range(s):
         _alias_columns_adjoint(out, g, spatial_shape, j * n_out)
     return out
@@ -220,7 +245,9 @@ def avg_pool(x, spatial_shape, s):
 def avg_pool_adjoint(g, spatial_shape, s):
     """Adjoint of :func:`avg_pool`: grad_X = fold^H(grad_Y) * B."""
     xp = backend.array_module(g)
-    return fold_adjoint(g, spatial_shape, s) * _box_filter(spatial_shape, s, xp, g.dtype).conj()
+    out = fold_adjoint(g, spatial_shape, s)
+    out *= _box_filter(spatial_shape, s, xp, g.dtype).conj()
+    return out
 
 
 # --------------------------------------------------------------------------
