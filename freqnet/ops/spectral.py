@@ -95,7 +95,9 @@ class SpectralMix(Function):
         f = _prod(self.freq_shape)
         wf = wc.reshape(f, cin, wc.shape[-1])
         xf = xp.ascontiguousarray(x.reshape(batch, cin, f).transpose(2, 0, 1))   # (F, B, Cin)
-        yf = xp.matmul(xf, wf)                                                    # (F, B, Cout)
+        # (F, B, Cout); one input channel is an outer product, which a broadcast
+        # product does ~7x faster than NumPy's stacked GEMM with inner size 1
+        yf = xf * wf if cin == 1 else xp.matmul(xf, wf)
         if bias is not None:
             yf[0] += bias * float(n_pixels)
         self.n_pixels, self.wc_shape = n_pixels, wc.shape

@@ -427,9 +427,10 @@ def kernel_mixing_weights(w, spatial_shape):
     m = half_size(spatial_shape[-1])
     if _direct_dft_is_cheaper(kernel, spatial_shape):
         e_last = _kernel_dft_matrix(kernel[-1], spatial_shape[-1], m, xp, cdtype)
-        t = w.reshape(-1, kernel[-1]) @ e_last.T                        # (O C [K1], M)
-        if ndim == 1:
-            return xp.ascontiguousarray(t.reshape(cout, cin, m).transpose(2, 1, 0))
+        if ndim == 1:                                                   # (M, K) @ (K, C O): no output transpose
+            taps = xp.ascontiguousarray(w.transpose(2, 1, 0)).reshape(kernel[-1], cin * cout)
+            return (e_last @ taps).reshape(m, cin, cout)
+        t = w.reshape(-1, kernel[-1]) @ e_last.T                        # (O C K1, M)
         h, k1 = spatial_shape[0], kernel[0]
         e_first = _kernel_dft_matrix(k1, h, h, xp, cdtype)
         t = t.reshape(cout, cin, k1, m).transpose(2, 3, 1, 0).reshape(k1, -1)
