@@ -88,9 +88,10 @@ def add_training_arguments(p, defaults=None):
                        help="--conv spectral: keep only the lowest MODES frequencies per axis "
                             "(FNO-style); default: full-size weights")
     model.add_argument("--poly-radius", type=_radius, default=d["poly_radius"],
-                       help="--activation poly: fit the polynomial on [-r, r]; 'auto' uses a "
-                            "running estimate of the batch spectral bound, fixed in eval "
-                            "(default: %(default)s)")
+                       help="--activation poly: fit the polynomial on [-r, r]; the default "
+                            "suits batch-normalised activations; 'auto' uses a running "
+                            "estimate of the spectral bound, fixed in eval (looser: 81.7%% vs "
+                            "92.5%% on the pure-spectral MNIST-1D demo) (default: %(default)s)")
     model.add_argument("--pad", type=_non_negative_int, default=d["pad"],
                        help="zero-pad the input by this many samples per axis before the "
                             "transform (circular conv then sees zeros) (default: %(default)s)")

@@ -18,7 +18,7 @@ DEFAULTS = {
     "test_split": None, "max_train": None,
     "model": "cnn", "activation": "exact", "nonlinearity": "relu", "pooling": "avg",
     "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": 0, "conv": "spatial",
-    "modes": None, "poly_radius": "auto",
+    "modes": None, "poly_radius": 3.0,
     "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
     "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0, "validate": False,
