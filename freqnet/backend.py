@@ -105,6 +105,8 @@ def is_array(obj):
 
 def array_module(arr):
     """The module (numpy or cupy) that owns ``arr``; numpy for scalars."""
+    if type(arr) is numpy.ndarray:             # the common case, without a sys.modules lookup
+        return numpy
     cp = cupy_module()
     if cp is not None and isinstance(arr, cp.ndarray):
         return cp
@@ -195,8 +197,15 @@ def _fft_module(arr):
     return scipy.fft if mod is numpy else mod.fft
 
 
+#: Below this many elements one FFT thread is faster than FFT_WORKERS here
+#: (2 cores: rfft of 64x32x48 floats 79 vs 90 us; of 64x64x96, 312 vs 204 us).
+FFT_PARALLEL_MIN_SIZE = 1 << 17
+
+
 def _fft_kwargs(arr):
-    return {"workers": FFT_WORKERS} if array_module(arr) is numpy else {}
+    if array_module(arr) is not numpy:
+        return {}
+    return {"workers": FFT_WORKERS if arr.size >= FFT_PARALLEL_MIN_SIZE else 1}
 
 
 def fftn(a, s=None, axes=None, norm="backward"):
