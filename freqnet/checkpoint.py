@@ -179,6 +179,11 @@ def load_checkpoint(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise CheckpointError(f"checkpoint {path} does not exist")
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path}: is a directory, not a checkpoint file "
+                              f"(train --checkpoint-dir writes DIR/last.npz)")
+    if not zipfile.is_zipfile(path):     # np.load would try .npy or pickle on it instead
+        raise CheckpointError(f"{path}: truncated or corrupt checkpoint (not an .npz zip archive)")
     try:
         with backend.numpy.load(path, allow_pickle=False) as f:
             arrays = {name: f[name] for name in f.files}

@@ -169,3 +169,13 @@ def test_not_a_checkpoint_and_missing_file(tmp_path):
         load_checkpoint(tmp_path / "plain.npz")
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "nope.npz")
+
+
+def test_a_directory_an_npy_file_or_text_fails_clearly(tmp_path):
+    with pytest.raises(CheckpointError, match="is a directory"):
+        load_checkpoint(tmp_path)
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    (tmp_path / "text.npz").write_text("hello\n")
+    for bad in (tmp_path / "array.npy", tmp_path / "text.npz"):
+        with pytest.raises(CheckpointError, match="not an .npz zip archive"):
+            load_checkpoint(bad)
