@@ -70,11 +70,12 @@ class Function:
         self.saved = arrays
 
     def __call__(self, *inputs):
-        from .tensor import Tensor
-
+        Tensor = _tensor_type()
         arrays = []
         module = None
-        for x in inputs:
+        needs_grad = False
+        generation = -1
+        for x in inputs:                      # one pass: arrays, device, grad, generation
             if isinstance(x, Tensor):
                 mod = backend.array_module(x.data)
                 if module is not None and mod is not module:
@@ -86,6 +87,10 @@ class Function:
                     )
                 module = mod
                 arrays.append(x.data)
+                if x.requires_grad:
+                    needs_grad = True
+                if x.creator is not None and x.creator.generation > generation:
+                    generation = x.creator.generation
             else:
                 arrays.append(x)
 
@@ -100,21 +105,18 @@ class Function:
         single = not isinstance(outputs, tuple)
         if single:
             outputs = (outputs,)
-        if any(isinstance(y, backend.numpy.generic) for y in outputs):
-            # NumPy returns scalars for full reductions and 1-D @ 1-D; keep 0-d arrays
-            outputs = tuple(backend.numpy.asarray(y) for y in outputs)
-        needs_grad = _grad_enabled and any(
-            isinstance(x, Tensor) and x.requires_grad for x in inputs
-        )
+        generic = backend.numpy.generic
+        for y in outputs:
+            if isinstance(y, generic):
+                # NumPy returns scalars for full reductions and 1-D @ 1-D; keep 0-d arrays
+                outputs = tuple(backend.numpy.asarray(y) for y in outputs)
+                break
+        needs_grad = needs_grad and _grad_enabled
         results = []
         if needs_grad:
             self.inputs = tuple(_edge(x, Tensor) for x in inputs)
             self.xp = module if module is not None else backend.array_module(outputs[0])
-            self.generation = max(
-                (x.creator.generation for x in inputs
-                 if isinstance(x, Tensor) and x.creator is not None),
-                default=-1,
-            ) + 1
+            self.generation = generation + 1
             self.output_meta = [_Meta(y.shape, y.dtype) for y in outputs]
             self.output_grads = [None] * len(outputs)
             for i, y in enumerate(outputs):
@@ -154,6 +156,18 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} generation={self.generation}>"
+
+
+def _tensor_type():
+    """freqnet.tensor.Tensor (imported on first use: tensor imports this module)."""
+    global _Tensor
+    if _Tensor is None:
+        from .tensor import Tensor
+        _Tensor = Tensor
+    return _Tensor
+
+
+_Tensor = None
 
 
 class _Meta:
