@@ -225,15 +225,37 @@ class SpectralReadout(Function):
         self.x_shape, self.v_shape = x.shape, v.shape
         xf = x.reshape(x.shape[0], -1)
         vf = v.reshape(v.shape[0], -1)
-        out = xf.real @ vf.real.T - xf.imag @ vf.imag.T
+        if xf.dtype.kind == "c" and vf.dtype == xf.dtype:
+            # one real GEMM on interleaved views: [Xr, Xi] . [Vr, -Vi] = Re(V X)
+            real = xf.real.dtype
+            xr = xp.ascontiguousarray(xf).view(real)
+            vr = xp.conj(vf).view(real)
+            out = xr @ vr.T
+            self.interleaved = True
+            self.save(xr, vr)
+        else:
+            out = xf.real @ vf.real.T - xf.imag @ vf.imag.T
+            self.interleaved = False
+            self.save(xf, vf)
         if bias is not None:
             out += bias
-        self.save(xf, vf)
         return xp.ascontiguousarray(out)
 
     def backward(self, g):
-        xf, vf = self.saved
-        gx = (g @ vf.conj()).reshape(self.x_shape) if self.needs(0) else None
-        gv = (g.T @ xf.conj()).reshape(self.v_shape) if self.needs(1) else None
+        a, b = self.saved
+        gx = gv = None
+        if self.interleaved:                      # a = view(X), b = view(conj V)
+            if self.needs(0):
+                gx = _as_complex(g @ b).reshape(self.x_shape)                 # g conj(V)
+            if self.needs(1):
+                gv = _as_complex(g.T @ a).conj().reshape(self.v_shape)        # g^T conj(X)
+        else:
+            gx = (g @ b.conj()).reshape(self.x_shape) if self.needs(0) else None
+            gv = (g.T @ a.conj()).reshape(self.v_shape) if self.needs(1) else None
         gb = g.sum(axis=0) if self.needs(2) else None
         return gx, gv, gb
+
+
+def _as_complex(pairs):
+    """A C-ordered real array of interleaved (re, im) pairs viewed as complex."""
+    return pairs.view(backend.result_type(pairs.dtype, "complex64"))
