@@ -14,7 +14,12 @@ All three train the same number of steps (4,000 MNIST-1D signals padded to
 measured in this run, a freqnet.profile() breakdown of one freqnet epoch,
 and writes benchmarks/results/train.json.
 
-    python benchmarks/train.py [--epochs 2] [--width 32]
+    python benchmarks/train.py [--epochs 2] [--width 32] [--threads 1]
+
+Every library runs on ``--threads`` threads (default 1: on a loaded 2-core
+machine OpenBLAS's spinning threads turned a 0.33 s epoch into 55 s, and
+torch's own pool suffers alike). The BLAS variables must be set before NumPy
+is imported, hence the early look at argv.
 """
 import argparse
 import os
@@ -22,7 +27,21 @@ import platform
 import sys
 import time
 
-import numpy as np
+
+def _threads_from_argv(argv, default=1):
+    for i, a in enumerate(argv):
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+        if a == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+    return default
+
+
+THREADS = _threads_from_argv(sys.argv[1:])
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(THREADS)
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -132,6 +151,7 @@ def freqnet_epoch_timer(model, loader):
 
 def torch_epoch_timer(width, depth, k, xs, ys, batch):
     import torch
+    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     layers, cin, length = [], 1, xs.shape[-1] + PAD
     for i in range(depth):
@@ -189,6 +209,8 @@ def main(argv=None):
     p.add_argument("--kernel-size", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--limit", type=int, default=None, help="training signals (default: all 4,000)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS/OpenMP/torch threads for every case (read before NumPy is imported)")
     p.add_argument("--out", default=results_path("train"))
     args = p.parse_args(argv)
     xs, ys, _, _ = data.load_mnist1d()
