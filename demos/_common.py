@@ -27,5 +27,10 @@ def train(args, **override):
 
 
 def report(result):
-    """Print the result as the LAST line of output (one JSON object)."""
+    """Print a one-line summary, then the result as the LAST line (one JSON object)."""
+    summary = (f"test accuracy {result['test_accuracy']:.1%} on {result['test_samples']} "
+               f"samples, {result['seconds']:.0f} s")
+    if "published_cnn_baseline" in result:
+        summary += f" (published CNN baseline {result['published_cnn_baseline']:.0%})"
+    print(summary, flush=True)
     print(json.dumps(result, sort_keys=True), flush=True)
