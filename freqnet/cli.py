@@ -72,7 +72,7 @@ def add_training_arguments(p, defaults=None):
     model.add_argument("--nonlinearity", choices=NONLINEARITIES, default=d["nonlinearity"],
                        help="pointwise function for --activation exact/poly (default: %(default)s)")
     model.add_argument("--pooling", choices=POOLINGS, default=d["pooling"],
-                       help="avg (exact average pooling) or spectral (low-pass crop)")
+                       help="avg (exact average pooling) or spectral (low-pass crop) (default: %(default)s)")
     model.add_argument("--domain", choices=DOMAINS, default=d["domain"],
                        help="transform domain of the layers (default: %(default)s)")
     model.add_argument("--width", type=_positive_int, default=d["width"],
@@ -100,18 +100,24 @@ def add_training_arguments(p, defaults=None):
     model.add_argument("--dropout", type=_rate, default=d["dropout"],
                        help="spectral dropout rate before the head (default: %(default)s)")
     train = p.add_argument_group("training")
-    train.add_argument("--epochs", type=_non_negative_int, default=d["epochs"])
-    train.add_argument("--batch-size", type=_positive_int, default=d["batch_size"])
-    train.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=d["optimizer"])
-    train.add_argument("--lr", type=_positive_float, default=d["lr"])
-    train.add_argument("--weight-decay", type=float, default=d["weight_decay"])
+    train.add_argument("--epochs", type=_non_negative_int, default=d["epochs"],
+                       help="(default: %(default)s)")
+    train.add_argument("--batch-size", type=_positive_int, default=d["batch_size"],
+                       help="(default: %(default)s)")
+    train.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=d["optimizer"],
+                       help="(default: %(default)s)")
+    train.add_argument("--lr", type=_positive_float, default=d["lr"],
+                       help="peak learning rate (default: %(default)s)")
+    train.add_argument("--weight-decay", type=float, default=d["weight_decay"],
+                       help="(default: %(default)s)")
     train.add_argument("--schedule", choices=SCHEDULES, default=d["schedule"],
                        help="learning-rate schedule over all steps (default: %(default)s)")
     train.add_argument("--warmup", type=_non_negative_int, default=d["warmup"],
                        help="epochs of linear warm-up (default: %(default)s)")
     train.add_argument("--clip", type=_positive_float, default=d["clip"],
                        help="clip the global gradient norm to this value")
-    train.add_argument("--seed", type=int, default=d["seed"])
+    train.add_argument("--seed", type=int, default=d["seed"],
+                       help="(default: %(default)s)")
     train.add_argument("--validate", action="store_true", default=d["validate"],
                        help="test after every epoch (val_loss/val_acc in the log and history)")
     train.add_argument("--checkpoint-dir", default=d["checkpoint_dir"],
@@ -147,7 +153,8 @@ def parser():
                         description="Rebuild the model recorded in a checkpoint and test it.")
     ev.add_argument("checkpoint", help="a .npz written by `train --checkpoint-dir`")
     ev.add_argument("--data-dir", default=None, help="MNIST directory (if it moved)")
-    ev.add_argument("--limit", type=_positive_int, default=None)
+    ev.add_argument("--limit", type=_positive_int, default=None,
+                    help="test only the first N test samples")
     return p
 
 
