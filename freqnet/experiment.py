@@ -6,12 +6,13 @@ on the test set and returns a JSON-able result with the test accuracy, the
 wall time and the forward/inverse transforms per training step (counted by
 :func:`freqnet.profile`).
 """
+import os
 import time
 
 from . import optim, profiler
 from .checkpoint import load_checkpoint
 from .data import DataLoader, TensorDataset, load_dataset
-from .train import evaluate, fit, seed_everything
+from .train import CHECKPOINT_NAME, evaluate, fit, seed_everything
 
 DEFAULTS = {
     "dataset": "mnist1d", "data_dir": None, "download": False, "limit": None,
@@ -103,6 +104,8 @@ def run(log=print, **overrides):
     ``result`` is a JSON-able dict (accuracy, seconds, transforms per step)."""
     from .nn.functional import cross_entropy
     config = _config(overrides)
+    if config["resume"] and config["checkpoint_dir"]:
+        _check_resumable(config)
     t0 = time.perf_counter()
     model, opt, sched, train_loader, test_loader = prepare(config)
     saved = {k: v for k, v in config.items() if k not in ("progress", "resume")}
@@ -124,6 +127,23 @@ def run(log=print, **overrides):
             "test_samples": test["count"], "parameters": parameter_count(model),
             "final_train_accuracy": history[-1]["accuracy"] if history else None,
             "config": saved}, model, history
+
+
+def _check_resumable(config):
+    """Refuse to resume from a checkpoint written for another model or data set."""
+    path = os.path.join(config["checkpoint_dir"], CHECKPOINT_NAME)
+    if not os.path.exists(path):
+        return
+    saved = load_checkpoint(path).config
+    keys = ("dataset", "limit", "test_split", "max_train") + MODEL_KEYS
+    changed = [k for k in keys if k in saved and saved[k] != config[k]]
+    if changed:
+        flag = {"test_split": "train-from-test-split"}
+
+        def options(cfg):
+            return " ".join(f"--{flag.get(k, k.replace('_', '-'))} {cfg[k]}" for k in changed)
+        raise ValueError(f"cannot resume: {path} was written with {options(saved)}, this run asks "
+                         f"for {options(config)}; use the same options or another --checkpoint-dir")
 
 
 def parameter_count(model):

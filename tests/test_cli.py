@@ -74,3 +74,17 @@ def test_evaluate_a_corrupt_checkpoint_fails_clearly(tmp_path, capsys):
     bad.write_bytes(b"PK\x03\x04 not really")
     assert main(["evaluate", str(bad)]) == 1
     assert "truncated or corrupt" in capsys.readouterr().err
+
+
+def test_resume_with_another_model_or_dataset_fails_clearly(tmp_path, capsys):
+    ckpt_dir = str(tmp_path / "ck")
+    assert main(["train", *TINY, "--epochs", "1", "--checkpoint-dir", ckpt_dir]) == 0
+    capsys.readouterr()
+    for change, said in ((["--width", "6"], "--width 4, this run asks for --width 6"),
+                         (["--depth", "2"], "--depth 1, this run asks for --depth 2"),
+                         (["--dataset", "mnist1d"], "--dataset synthetic, this run asks for "
+                                                    "--dataset mnist1d")):
+        argv = ["train", *TINY, *change, "--epochs", "2", "--checkpoint-dir", ckpt_dir, "--resume"]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "cannot resume" in err and said in err
