@@ -174,5 +174,11 @@ def main(argv=None):
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        saved = getattr(args, "checkpoint_dir", None)
+        hint = (f"; the last finished epoch is in {saved}, continue with the same options and "
+                f"--resume" if saved else "")
+        print(f"interrupted{hint}", file=sys.stderr)
+        return 130
     print(json.dumps(result, sort_keys=True))
     return 0

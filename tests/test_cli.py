@@ -88,3 +88,15 @@ def test_resume_with_another_model_or_dataset_fails_clearly(tmp_path, capsys):
         assert main(argv) == 1
         err = capsys.readouterr().err
         assert "cannot resume" in err and said in err
+
+
+def test_ctrl_c_says_where_the_checkpoint_is_instead_of_a_traceback(tmp_path, capsys, monkeypatch):
+    import freqnet.experiment
+
+    def interrupted(**config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(freqnet.experiment, "run", interrupted)
+    assert main(["train", *TINY, "--checkpoint-dir", str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("interrupted") and str(tmp_path) in err and "--resume" in err
