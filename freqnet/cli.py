@@ -173,6 +173,9 @@ def main(argv=None):
     except (CheckpointError, DownloadError, IDXError, FileNotFoundError, NonFiniteLossError,
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if args.command == "evaluate" and isinstance(exc, (FileNotFoundError, IDXError)):
+            print("evaluate: if the data moved, give its directory with --data-dir DIR",
+                  file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         saved = getattr(args, "checkpoint_dir", None)

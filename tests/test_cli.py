@@ -100,3 +100,27 @@ def test_ctrl_c_says_where_the_checkpoint_is_instead_of_a_traceback(tmp_path, ca
     assert main(["train", *TINY, "--checkpoint-dir", str(tmp_path)]) == 130
     err = capsys.readouterr().err
     assert err.startswith("interrupted") and str(tmp_path) in err and "--resume" in err
+
+
+def _idx(array):
+    import struct
+    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def test_evaluate_after_the_data_moved_points_to_data_dir(tmp_path, capsys):
+    import numpy as np
+    data = tmp_path / "mnist"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    (data / "t10k-images-idx3-ubyte").write_bytes(_idx(rng.integers(0, 256, (40, 28, 28), np.uint8)))
+    (data / "t10k-labels-idx1-ubyte").write_bytes(_idx(rng.integers(0, 10, 40, np.uint8)))
+    ckpt_dir = tmp_path / "ck"
+    assert main(["train", "--dataset", "mnist", "--data-dir", str(data), "--pad", "4",
+                 "--train-from-test-split", "30", "--width", "2", "--epochs", "1", "--no-progress",
+                 "--checkpoint-dir", str(ckpt_dir)]) == 0
+    capsys.readouterr()
+    moved = data.rename(tmp_path / "moved")
+    assert main(["evaluate", str(ckpt_dir / "last.npz")]) == 1
+    assert "give its directory with --data-dir" in capsys.readouterr().err
+    assert main(["evaluate", str(ckpt_dir / "last.npz"), "--data-dir", str(moved)]) == 0
+    assert _json_last_line(capsys.readouterr().out)["test_samples"] == 10
