@@ -35,10 +35,15 @@ _non_negative_int = _checked(int, lambda v: v >= 0, "an integer >= 0")
 _positive_float = _checked(float, lambda v: v > 0, "a positive number")
 _rate = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 _positive_radius = _checked(float, lambda v: v > 0, "'auto' or a positive number")
+_pad_width = _checked(int, lambda v: v >= 0, "'auto' or an integer >= 0")
 
 
 def _radius(text):
     return text if text == "auto" else _positive_radius(text)
+
+
+def _pad(text):
+    return text if text == "auto" else _pad_width(text)
 
 
 def add_training_arguments(p, defaults=None):
@@ -92,9 +97,11 @@ def add_training_arguments(p, defaults=None):
                             "suits batch-normalised activations; 'auto' uses a running "
                             "estimate of the spectral bound, fixed in eval (looser: 81.7%% vs "
                             "92.5%% on the pure-spectral MNIST-1D demo) (default: %(default)s)")
-    model.add_argument("--pad", type=_non_negative_int, default=d["pad"],
+    model.add_argument("--pad", type=_pad, default=d["pad"],
                        help="zero-pad the input by this many samples per axis before the "
-                            "transform (circular conv then sees zeros) (default: %(default)s)")
+                            "transform (circular conv then sees zeros); 'auto': the fewest "
+                            "(>= 1) that make the size divisible by 2^depth "
+                            "(default: %(default)s)")
     model.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
                        default=d["batch_norm"], help="leave out batch normalisation")
     model.add_argument("--dropout", type=_rate, default=d["dropout"],

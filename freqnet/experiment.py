@@ -18,7 +18,7 @@ DEFAULTS = {
     "dataset": "mnist1d", "data_dir": None, "download": False, "limit": None,
     "test_split": None, "max_train": None,
     "model": "cnn", "activation": "exact", "nonlinearity": "relu", "pooling": "avg",
-    "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": 0, "conv": "spatial",
+    "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": "auto", "conv": "spatial",
     "modes": None, "poly_radius": 3.0,
     "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,

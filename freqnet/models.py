@@ -48,12 +48,26 @@ def activation_layer(activation, nonlinearity, channels, domain, poly_radius="au
     return nn.ModReLU(channels, domain=domain)
 
 
+def auto_pad(sizes, depth):
+    """The smallest zero padding p >= 1 that makes every size + p divisible by
+    2**depth: the input is pooled ``depth`` times, and at least one zero keeps
+    the circular convolutions from wrapping one edge onto the other
+    (MNIST-1D: 40 -> 48; MNIST: 28 -> 32; 16x16 gratings at depth 3: 24)."""
+    step = 2 ** depth
+    for p in range(1, step + 1):
+        if all((int(n) + p) % step == 0 for n in sizes):
+            return p
+    raise ValueError(f"no single padding makes the sizes {tuple(sizes)} divisible by {step}; "
+                     f"give pad= explicitly or use pooling='spectral'")
+
+
 class FrequencyCNN(Module):
     """A frequency CNN over ``ndim`` (1 or 2) spatial axes; see the module docstring.
 
     ``input_shape`` is (C, L) or (C, H, W). Channels double after each
     block from ``width`` (capped at ``4 * width``); every spatial size after
-    padding must be divisible by 2**depth for average pooling.
+    padding must be divisible by 2**depth for average pooling. ``pad="auto"``
+    picks that padding with :func:`auto_pad`.
     """
 
     def __init__(self, input_shape, num_classes=10, width=32, depth=3, kernel_size=5,
@@ -68,7 +82,8 @@ class FrequencyCNN(Module):
         _choice("conv", conv, CONVS)
         if depth < 1 or width < 1:
             raise ValueError(f"FrequencyCNN: depth and width must be >= 1, got {depth}, {width}")
-        self.ndim, self.pad = ndim, int(pad)
+        self.ndim = ndim
+        self.pad = auto_pad(input_shape[1:], depth) if pad == "auto" else int(pad)
         spatial = tuple(int(n) + self.pad for n in input_shape[1:])
         if pooling == "avg" and any(n % 2 ** depth for n in spatial):
             raise ValueError(f"FrequencyCNN: average pooling {depth} times needs spatial sizes "

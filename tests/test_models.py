@@ -139,3 +139,15 @@ def test_spectral_modes_are_fitted_to_each_layer():
     assert [c.modes for c in convs] == [6, 5, 3]          # 16 -> 8 -> 4 samples: 9, 5, 3 bins
     x = freqnet.tensor(np.random.default_rng(6).standard_normal((2, 1, 16)).astype(np.float32))
     assert model(x).shape == (2, 10)
+
+
+def test_auto_pad_is_the_fewest_zeros_that_fit_the_pooling():
+    import pytest
+    from freqnet.models import FrequencyCNN, auto_pad
+    for sizes, depth in [((40,), 3), ((28, 28), 3), ((16, 16), 3), ((7,), 2), ((32,), 3)]:
+        p = auto_pad(sizes, depth)
+        assert p >= 1 and all((n + p) % 2 ** depth == 0 for n in sizes)
+        assert not any(all((n + q) % 2 ** depth == 0 for n in sizes) for q in range(1, p))
+    assert FrequencyCNN((1, 40), width=2, depth=3, pad="auto").pad == 8
+    with pytest.raises(ValueError, match=r"\(28, 27\)"):
+        auto_pad((28, 27), 3)
