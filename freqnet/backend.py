@@ -39,19 +39,20 @@ def _import_cupy():
         import cupy
     except Exception as exc:  # ImportError, or a broken CUDA install
         raise BackendError(
-            f"{ENV_VAR}=cupy was asked for, but cupy cannot be imported: "
-            f"{type(exc).__name__}: {exc}. Install it with `pip install "
-            f"freqnet[gpu]` (a cupy build matching your CUDA), or use numpy."
+            f"the cupy backend was asked for, but cupy cannot be imported: "
+            f"{type(exc).__name__}: {exc}. Install it with `pip install -e "
+            f"'.[gpu]'` in the freqnet checkout (or a cupy build matching your "
+            f"CUDA, e.g. cupy-cuda12x), or use {ENV_VAR}=numpy."
         ) from exc
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:
         raise BackendError(
-            f"{ENV_VAR}=cupy was asked for, but CUDA reports no usable GPU: "
+            f"the cupy backend was asked for, but CUDA reports no usable GPU: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
     if count < 1:
-        raise BackendError(f"{ENV_VAR}=cupy was asked for, but no GPU is visible (0 devices)")
+        raise BackendError("the cupy backend was asked for, but no GPU is visible (0 devices)")
     return cupy
 
 
