@@ -159,7 +159,11 @@ class Checkpoint:
 
     def restore(self, model, optimizer=None, scheduler=None, rng=True):
         """Load the saved state into ``model`` (and optimizer, scheduler, RNGs)."""
-        model.load_state_dict(self.model_state())
+        try:
+            model.load_state_dict(self.model_state())
+        except (KeyError, ValueError) as exc:
+            raise CheckpointError(f"{self.path}: was saved from a different model: "
+                                  f"{exc.args[0] if exc.args else exc}") from exc
         if optimizer is not None:
             if "optimizer" not in self.meta:
                 raise CheckpointError(f"{self.path}: holds no optimizer state")

@@ -179,3 +179,15 @@ def test_a_directory_an_npy_file_or_text_fails_clearly(tmp_path):
     for bad in (tmp_path / "array.npy", tmp_path / "text.npz"):
         with pytest.raises(CheckpointError, match="not an .npz zip archive"):
             load_checkpoint(bad)
+
+
+def test_restoring_into_a_different_model_is_a_checkpoint_error(tmp_path):
+    import numpy as np
+    import pytest
+    from freqnet import nn
+    from freqnet.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    save_checkpoint(tmp_path / "c.npz", nn.Linear(3, 2), epoch=1)
+    with pytest.raises(CheckpointError, match=r"different model.*weight.*\(2, 3\).*\(2, 4\)"):
+        load_checkpoint(tmp_path / "c.npz").restore(nn.Linear(4, 2), rng=False)
+    with pytest.raises(CheckpointError, match="different model.*missing"):
+        load_checkpoint(tmp_path / "c.npz").restore(nn.Sequential(nn.Linear(3, 2)), rng=False)
