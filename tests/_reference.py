@@ -30,3 +30,13 @@ def half_spectrum(x, shape, dtype=None, requires_grad=False):
 def spectrum_rel_err(a, b):
     """Largest absolute difference relative to the largest entry of ``b``."""
     return np.abs(a - b).max() / np.abs(b).max()
+
+
+def official_mnist_dir():
+    """Where the optional slow checks look for the official MNIST IDX files:
+    ``$FREQNET_MNIST_DIR``, else the ``shared/data/mnist`` folder that sits
+    beside this checkout on the project's machines. Never a dependency."""
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    default = os.path.join(here, "..", "..", "shared", "data", "mnist")
+    return os.environ.get("FREQNET_MNIST_DIR") or os.path.normpath(default)

@@ -7,6 +7,8 @@ import struct
 import numpy as np
 import pytest
 
+from _reference import official_mnist_dir
+
 from freqnet import data
 from freqnet.data import mnist1d as mnist1d_module
 
@@ -245,9 +247,9 @@ def test_mnist_test_split_is_disjoint_and_normalised(tmp_path):
 
 @pytest.mark.slow
 def test_official_t10k_files_if_present():
-    directory = "/work/shared/data/mnist"
+    directory = official_mnist_dir()
     if not os.path.exists(os.path.join(directory, "t10k-images-idx3-ubyte.gz")):
-        pytest.skip("the official t10k files are not on this machine")
+        pytest.skip(f"the official t10k files are not in {directory} (set FREQNET_MNIST_DIR)")
     images, labels = data.load_mnist(directory, "test")
     assert images.shape == (10000, 28, 28) and np.bincount(labels).min() > 800
 

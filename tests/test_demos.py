@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pytest
 
+from _reference import official_mnist_dir
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--epochs", "1", "--limit", "128", "--width", "4", "--no-progress"]
 REQUIRED = ("test_accuracy", "seconds", "inverse_transforms_per_step")
@@ -79,9 +81,9 @@ def test_mnist1d_demo_reaches_the_published_cnn_baseline(env):
 
 @pytest.mark.slow
 def test_mnist_demo_on_the_official_t10k_split(env):
-    directory = "/work/shared/data/mnist"
+    directory = official_mnist_dir()
     if not os.path.exists(os.path.join(directory, "t10k-images-idx3-ubyte.gz")):
-        pytest.skip("the official t10k files are not on this machine")
+        pytest.skip(f"the official t10k files are not in {directory} (set FREQNET_MNIST_DIR)")
     result, _ = run_demo("train_mnist.py", ["--data-dir", directory, "--train-from-test-split",
                                             8000, "--epochs", 3, "--no-progress"], env)
     assert result["train_samples"] == 8000 and result["test_samples"] == 2000
