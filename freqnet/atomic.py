@@ -5,8 +5,13 @@ old file or the complete new one, never a partial write; the directory is
 fsynced so the rename itself survives a power cut.
 """
 import contextlib
+import glob
 import os
 import tempfile
+import time
+
+#: A temporary file of ours older than this belongs to a writer that was killed.
+STALE_AFTER_S = 600
 
 
 @contextlib.contextmanager
@@ -31,6 +36,19 @@ def atomic_open(path, mode="wb"):
             os.remove(tmp)
         raise
     _fsync_directory(directory)
+    _remove_stale_temporaries(path)
+
+
+def _remove_stale_temporaries(path):
+    """Delete temporaries of ``path`` left by a writer killed mid-write
+    (SIGKILL runs no cleanup); recent ones may belong to a live writer."""
+    pattern = os.path.join(glob.escape(os.path.dirname(os.path.abspath(path))),
+                           "." + glob.escape(os.path.basename(path)) + ".*.tmp")
+    cutoff = time.time() - STALE_AFTER_S
+    for tmp in glob.glob(pattern):
+        with contextlib.suppress(OSError):
+            if os.path.getmtime(tmp) < cutoff:
+                os.remove(tmp)
 
 
 def _fsync_directory(directory):

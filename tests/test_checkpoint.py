@@ -191,3 +191,22 @@ def test_restoring_into_a_different_model_is_a_checkpoint_error(tmp_path):
         load_checkpoint(tmp_path / "c.npz").restore(nn.Linear(4, 2), rng=False)
     with pytest.raises(CheckpointError, match="different model.*missing"):
         load_checkpoint(tmp_path / "c.npz").restore(nn.Sequential(nn.Linear(3, 2)), rng=False)
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_save(tmp_path):
+    import os
+    import time
+    from freqnet.atomic import STALE_AFTER_S, atomic_open
+    target = tmp_path / "last.npz"
+    stale = tmp_path / ".last.npz.abc123.tmp"       # what a SIGKILL mid-write leaves
+    fresh = tmp_path / ".last.npz.def456.tmp"       # a writer that may still be running
+    other = tmp_path / ".other.npz.abc123.tmp"
+    for f in (stale, fresh, other):
+        f.write_bytes(b"partial")
+    old = time.time() - STALE_AFTER_S - 5
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    with atomic_open(target) as f:
+        f.write(b"complete")
+    assert target.read_bytes() == b"complete"
+    assert not stale.exists() and fresh.exists() and other.exists()
