@@ -280,3 +280,51 @@ def test_fft_transform_counts_in_profiler():
     assert prof.transform_count("inverse", phase="forward") == 1
     assert prof.transform_count("forward", phase="backward") == 1    # irfft's adjoint
     assert prof.transform_count("inverse", phase="backward") == 1    # rfft's adjoint
+
+
+# -- the short-length GEMM route of backend.rfftn/irfftn ----------------------------
+
+def _dft_reference(x, norm):
+    """Half spectrum by the DFT sum, plain NumPy in float64."""
+    n = x.shape[-1]
+    k, t = np.arange(n // 2 + 1)[:, None], np.arange(n)[None, :]
+    spec = x.astype(np.float64) @ np.exp(-2j * np.pi * k * t / n).T
+    return spec * {"backward": 1.0, "forward": 1.0 / n, "ortho": n ** -0.5}[norm or "backward"]
+
+
+def _idft_reference(spec, n, norm):
+    """Real signal of a half spectrum: Hermitian extension, then the inverse DFT
+    sum; the imaginary parts of DC (and of Nyquist, n even) do not count."""
+    spec = spec.astype(np.complex128).copy()
+    spec[..., 0] = spec[..., 0].real
+    if n % 2 == 0:
+        spec[..., n // 2] = spec[..., n // 2].real
+    full = np.concatenate([spec, np.conj(spec[..., 1:(n + 1) // 2][..., ::-1])], axis=-1)
+    k, t = np.arange(n)[:, None], np.arange(n)[None, :]
+    x = (full @ np.exp(2j * np.pi * k * t / n)).real
+    return x * {"backward": 1.0 / n, "forward": 1.0, "ortho": n ** -0.5}[norm or "backward"]
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("norm", NORMS)
+def test_backend_short_real_transforms_match_dft_sums(dtype, tol, norm):
+    """Lengths on both sides of backend.DFT_GEMM_MAX_LEN, odd and even,
+    contiguous and strided inputs, against the DFT sums."""
+    from freqnet import backend
+    rng = np.random.default_rng(7)
+    cdtype = np.result_type(dtype, np.complex64)
+    for n in list(range(1, 19)) + [24, 31, 32, 33, 40]:
+        x = rng.standard_normal((3, n, 4)).astype(dtype).transpose(0, 2, 1)      # strided
+        spec = backend.rfftn(x, axes=(-1,), norm=norm)
+        ref = _dft_reference(x, norm)
+        assert spec.dtype == cdtype and spec.shape == ref.shape
+        np.testing.assert_allclose(spec, ref, rtol=0, atol=tol * np.abs(ref).max())
+        m = n // 2 + 1
+        half = (rng.standard_normal((3, 4, m)) + 1j * rng.standard_normal((3, 4, m))).astype(cdtype)
+        back = backend.irfftn(half, s=(n,), axes=(2,), norm=norm)
+        ref = _idft_reference(half, n, norm)
+        assert back.dtype == dtype and back.shape == ref.shape
+        np.testing.assert_allclose(back, ref, rtol=0, atol=tol * np.abs(ref).max())
+        if n % 2 == 0 and n >= 2:          # s omitted: n = 2 (m - 1)
+            np.testing.assert_allclose(backend.irfftn(half, axes=(-1,), norm=norm), ref,
+                                       rtol=0, atol=tol * np.abs(ref).max())
