@@ -236,6 +236,24 @@ def irfftn(a, s=None, axes=None, norm="backward"):
     return _fft_module(a).irfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
 
 
+def real_dft_adjoint(g, n, axes, norm, of):
+    """The exact adjoint of ``rfftn`` (``of="rfft"``: g a half spectrum in
+    PyTorch's gradient convention, result real of length n) or of ``irfftn``
+    (``of="irfft"``: g real of length n, result a half spectrum) over the last
+    axis, as one GEMM with the transposed cached DFT matrix, which needs no
+    d_k weighting; None where the GEMM route does not apply (callers then use
+    the FFT form of THEORY.md §0)."""
+    if of == "rfft":
+        if _short_last_axis(g, (n,), axes, _COMPLEX_DTYPES) is None or g.shape[-1] != n // 2 + 1:
+            return None
+        ri = numpy.ascontiguousarray(g).view(_REAL_OF[g.dtype.str]).reshape(-1, 2 * g.shape[-1])
+        return (ri @ _dft_matrix(n, ri.dtype.str, norm, inverse=False).T).reshape(g.shape[:-1] + (n,))
+    if _short_last_axis(g, (n,), axes, _REAL_DTYPES) is None or g.shape[-1] != n:
+        return None
+    out = g.reshape(-1, n) @ _dft_matrix(n, g.dtype.str, norm, inverse=True).T
+    return out.view(_COMPLEX_OF[g.dtype.str]).reshape(g.shape[:-1] + (n // 2 + 1,))
+
+
 # Short 1-D real transforms on the host as one real GEMM with a cached DFT
 # matrix: pocketfft's per-transform overhead dominates at these lengths
 # (rfft of 64x128x12 floats: 99 us pocketfft, 45 us GEMM; 64x64x24: 90 vs
