@@ -103,8 +103,25 @@ def test_claim_5_catches_a_sinc_in_place_of_the_dirichlet_kernel(monkeypatch):
 
 def test_claim_2_catches_an_rfft_backward_without_multiplicities(monkeypatch):
     import freqnet.ops.fft as opsfft
+    from freqnet import backend
+    monkeypatch.setattr(backend, "DFT_GEMM_MAX_LEN", 0)     # the FFT form, which uses the d_k
     monkeypatch.setattr(opsfft, "multiplicity",
                         lambda n, m=None, xp=None, dtype=None: np.ones(n // 2 + 1 if m is None else m))
+    rec = run_claim(2, quick=True)
+    assert not rec.passed
+    assert any("freqnet" in m.name and not m.passed for m in rec.measures)
+
+
+def test_claim_2_catches_a_short_gemm_rfft_backward_without_multiplicities(monkeypatch):
+    from freqnet import backend
+    real = backend.real_dft_adjoint
+
+    def n_irfft(g, n, axes, norm, of):               # the rfft adjoint as N irfft(g): no 1/d
+        if of != "rfft":
+            return real(g, n, axes, norm, of)
+        scale = {"backward": n, "forward": 1.0, "ortho": n ** 0.5}[norm]
+        return scale * np.fft.irfft(g, n=n, axis=-1).astype(g.real.dtype)
+    monkeypatch.setattr(backend, "real_dft_adjoint", n_irfft)
     rec = run_claim(2, quick=True)
     assert not rec.passed
     assert any("freqnet" in m.name and not m.passed for m in rec.measures)
