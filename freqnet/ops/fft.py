@@ -12,6 +12,7 @@ the adjoint of a crop is a zero-pad.
 """
 from .. import backend
 from ..autograd import Function
+from ..spectral.fourier import bin_multiplicity as multiplicity
 from ._util import normalize_axes
 
 NORMS = ("backward", "ortho", "forward")
@@ -38,18 +39,6 @@ def _fit(a, axes, sizes):
             width[ax] = (0, n - m)
             a = xp.pad(a, width)
     return a
-
-
-def multiplicity(n, m=None, xp=None, dtype=None):
-    """d_k for the half spectrum of a length-n real signal (THEORY.md §0):
-    1 for k = 0 and (n even) k = n/2, else 2. Length ``m`` (default n//2+1)."""
-    xp = xp or backend.xp
-    m = n // 2 + 1 if m is None else m
-    d = xp.full(m, 2.0, dtype=dtype or "float64")
-    d[0] = 1.0
-    if n % 2 == 0 and n // 2 < m:
-        d[n // 2] = 1.0
-    return d
 
 
 def _axes_and_sizes(x, s, axes, ndefault):

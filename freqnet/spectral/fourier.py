@@ -25,16 +25,22 @@ def spectrum_shape(spatial_shape):
     return tuple(spatial_shape[:-1]) + (half_size(spatial_shape[-1]),)
 
 
-def multiplicity(spatial_shape, xp, dtype):
-    """d over the last spectral axis, shaped to broadcast against a half
-    spectrum of ``spatial_shape`` (THEORY.md §0): 1 at bin 0 and (even n)
-    bin n/2, 2 elsewhere."""
-    n = spatial_shape[-1]
-    d = _np.full(half_size(n), 2.0)
+def bin_multiplicity(n, m=None, xp=None, dtype=None):
+    """d_k for the half spectrum of a length-n real signal (THEORY.md §0):
+    1 for k = 0 and (n even) k = n/2, else 2. Length ``m`` (default n//2+1)."""
+    xp = xp or backend.xp
+    m = half_size(n) if m is None else m
+    d = xp.full(m, 2.0, dtype=dtype or "float64")
     d[0] = 1.0
-    if n % 2 == 0:
+    if n % 2 == 0 and n // 2 < m:
         d[n // 2] = 1.0
-    return xp.asarray(d, dtype=dtype)
+    return d
+
+
+def multiplicity(spatial_shape, xp, dtype):
+    """d over the last spectral axis of a half spectrum of ``spatial_shape``
+    (THEORY.md §0), for broadcasting against it."""
+    return bin_multiplicity(spatial_shape[-1], xp=xp, dtype=dtype)
 
 
 def parseval_weights(spatial_shape, xp, dtype):

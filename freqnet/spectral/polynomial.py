@@ -37,6 +37,7 @@ grad_x = p'(x) g mapped to the spectrum (THEORY §0).
 import functools
 
 from .. import backend
+from . import fourier
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "gelu")
 DEGREES = (2, 3, 4)
@@ -109,16 +110,8 @@ def spectral_bound(x_half, spatial_shape):
     n_total = 1
     for n in spatial_shape:
         n_total *= n
-    d = _multiplicity(spatial_shape[-1], xp, x_half.real.dtype)
+    d = fourier.multiplicity(spatial_shape, xp, x_half.real.dtype)
     return (xp.abs(x_half) * d).sum(axis=tuple(range(-ndim, 0))) / n_total
-
-
-def _multiplicity(n, xp, dtype):
-    d = xp.full(n // 2 + 1, 2.0, dtype=dtype)
-    d[0] = 1
-    if n % 2 == 0:
-        d[n // 2] = 1
-    return d
 
 
 # -- Hermitian extension and the direct spectral convolution ------------------------
@@ -285,5 +278,5 @@ def polynomial_backward(grad_half, dp_half, spatial_shape):
     """Exact adjoint: grad_X = (d_v/N) half(E(G/d_v) (*) E(D)) (module docstring)."""
     xp = backend.array_module(grad_half)
     n = _total(spatial_shape)
-    d = _multiplicity(spatial_shape[-1], xp, grad_half.real.dtype)
+    d = fourier.multiplicity(spatial_shape, xp, grad_half.real.dtype)
     return spectral_convolve(grad_half / d, dp_half, spatial_shape) * (d / n)
