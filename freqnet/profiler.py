@@ -40,7 +40,7 @@ class Profile:
         or only those of parameters (a spatially stored conv kernel)."""
         phases = ("forward", "backward") if phase is None else (phase,)
         if role is None:
-            return sum(self.transforms[p, direction] for p in phases)
+            return sum(self.transforms.get((p, direction), 0) for p in phases)
         return sum(self.transform_roles.get((p, direction, role), 0) for p in phases)
 
     @property
