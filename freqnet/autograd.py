@@ -93,12 +93,18 @@ class Function:
                     generation = x.creator.generation
             else:
                 arrays.append(x)
+        if module is not None and module is not backend.numpy:
+            for i, a in enumerate(arrays):     # host operands join the device (DESIGN.md §6)
+                if type(a) is backend.numpy.ndarray:
+                    arrays[i] = module.asarray(a)
 
         prof = profiler.active()
         if prof is not None:
+            backend.synchronize(module)              # device time is only known after a sync
             t0 = profiler.perf_counter()
         outputs = self.forward(*arrays)
         if prof is not None:
+            backend.synchronize(module)
             prof.record("forward", self.category, profiler.perf_counter() - t0, self.transform,
                         self.transform_of)
 
@@ -249,9 +255,11 @@ def backward(root, grad=None, retain_graph=False):
             )
         grads_out = fn._take_output_grads()
         if prof is not None:
+            backend.synchronize(fn.xp)
             t0 = profiler.perf_counter()
         grads_in = fn.backward(*grads_out)
         if prof is not None:
+            backend.synchronize(fn.xp)
             inverse = {"forward": "inverse", "inverse": "forward"}.get(fn.transform)
             prof.record("backward", fn.category, profiler.perf_counter() - t0, inverse,
                         fn.transform_of)

@@ -9,10 +9,10 @@ wall time and the forward/inverse transforms per training step (counted by
 import os
 import time
 
-from . import optim, profiler
+from . import backend, optim, profiler
 from .checkpoint import load_checkpoint
 from .data import DataLoader, TensorDataset, load_dataset
-from .train import CHECKPOINT_NAME, evaluate, fit, seed_everything
+from .train import CHECKPOINT_NAME, evaluate, fit, seed_everything, train_step
 
 DEFAULTS = {
     "dataset": "mnist1d", "data_dir": None, "download": False, "limit": None,
@@ -84,6 +84,25 @@ def count_transforms(model, loss_fn, x, y):
             "inverse_weight": prof.transform_count("inverse", role="weight")}
 
 
+def count_transfers(model, optimizer, loss_fn, loader, clip=None):
+    """Host<->device copies of one whole training step (the batch loaded,
+    forward, loss read, backward, update), counted by the strict backend:
+    ``{"host_to_device", "device_to_host"}``; None on other backends, which
+    do not count. The model's and optimizer's state are restored."""
+    if backend.name != "strict":
+        return None
+    state, opt_state = model.state_dict(), optimizer.state_dict()
+    batches = iter(loader)
+    backend.reset_transfer_counts()
+    x, y = next(batches)
+    train_step(model, optimizer, x, y, loss_fn, clip)
+    counts = backend.transfer_counts()
+    model.zero_grad()
+    model.load_state_dict(state)
+    optimizer.load_state_dict(opt_state)
+    return counts
+
+
 def prepare(config):
     """Data loaders, model, optimizer and scheduler for ``config`` (seeded)."""
     x, y, xt, yt = load_dataset(config["dataset"], data_dir=config["data_dir"],
@@ -115,6 +134,7 @@ def run(log=print, **overrides):
                   config=saved, progress=config["progress"], log=log)
     train_seconds = time.perf_counter() - t0
     test = evaluate(model, test_loader, cross_entropy)
+    transfers = count_transfers(model, opt, cross_entropy, train_loader, config["clip"])
     x, y = next(iter(train_loader))
     counts = count_transforms(model, cross_entropy, x, y)
     return {"test_accuracy": test["accuracy"], "test_loss": test["loss"],
@@ -123,6 +143,7 @@ def run(log=print, **overrides):
             "inverse_transforms_per_step_of_activations": counts["inverse_activation"],
             "inverse_transforms_per_step_of_weights": counts["inverse_weight"],
             "forward_transforms_per_step": counts["forward"],
+            "backend": backend.name, "host_device_transfers_per_step": transfers,
             "epochs": config["epochs"], "train_samples": len(train_loader.dataset),
             "test_samples": test["count"], "parameters": parameter_count(model),
             "final_train_accuracy": history[-1]["accuracy"] if history else None,

@@ -29,7 +29,7 @@ def _check_dtype(dt):
 class Tensor:
     """An array with reverse-mode autograd (see the module docstring)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index",
+    __slots__ = ("_data", "grad", "requires_grad", "creator", "output_index",
                  "domain", "spatial_shape", "__weakref__")
     __array_ufunc__ = None          # ndarray <op> Tensor defers to Tensor
     __array_priority__ = 1000
@@ -52,7 +52,7 @@ class Tensor:
             raise TypeError(
                 f"only float and complex tensors can require grad; got dtype {data.dtype}"
             )
-        self.data = data
+        self._data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.creator = None
@@ -64,7 +64,7 @@ class Tensor:
     def _make(cls, data, requires_grad):
         """Fast constructor for op outputs (data already a checked array)."""
         t = cls.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = None
@@ -74,6 +74,24 @@ class Tensor:
         return t
 
     # -- attributes ----------------------------------------------------------
+    @property
+    def data(self):
+        """The array (numpy, or a device array under cupy/strict)."""
+        return self._data
+
+    @data.setter
+    def data(self, array):
+        """Replace the array, on the same device: a host array assigned to a
+        device tensor (or the reverse) is refused here, where the mistake is,
+        instead of failing later as "inputs are on different devices"."""
+        if backend.array_module(array) is not backend.array_module(self._data):
+            have, got = backend.device_of(self._data), backend.device_of(array)
+            raise TypeError(
+                f"Tensor.data: cannot assign a {got} array ({type(array).__name__}) to a tensor "
+                f"on the {have}; move it first (freqnet.tensor(a).data lands on the default "
+                f"device, backend.asarray(a, like=t.data) on this tensor's), or use .to()")
+        self._data = array
+
     @property
     def shape(self):
         return self.data.shape

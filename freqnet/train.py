@@ -32,7 +32,9 @@ def _default_loss():
 
 
 def _correct(logits, y):
-    return int((logits.data.argmax(axis=-1) == y.data).sum())
+    """Correct predictions in the batch, as an array on the batch's device
+    (summed there over the epoch and read once at its end: no sync per step)."""
+    return (logits.data.argmax(axis=-1) == y.data).sum()
 
 
 def _progress(total, enabled, desc):
@@ -53,14 +55,14 @@ def evaluate(model, loader, loss_fn=None, progress=False):
         with no_grad():
             for x, y in loader:
                 logits = model(x)
-                total_loss += float(loss_fn(logits, y).item()) * len(y)
-                correct += _correct(logits, y)
+                total_loss = total_loss + loss_fn(logits, y).data * len(y)   # on the device
+                correct = correct + _correct(logits, y)
                 count += len(y)
                 bar.update(1)
     finally:
         bar.close()
         model.train(was_training)
-    return {"loss": total_loss / count, "accuracy": correct / count, "count": count}
+    return {"loss": float(total_loss) / count, "accuracy": int(correct) / count, "count": count}
 
 
 def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, scheduler=None,
@@ -117,32 +119,51 @@ def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, in
     bar = _progress(len(loader), progress, f"epoch {epoch + 1}/{epochs}")
     try:
         for step, (x, y) in enumerate(loader):
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            value = float(loss.item())
+            value, logits = train_step(model, optimizer, x, y, loss_fn, clip)
             if not math.isfinite(value):
+                _check_labels(logits, y)
                 raise NonFiniteLossError(
                     f"the loss is {value} at epoch {epoch + 1}, step {step + 1} (of {len(loader)}); "
                     f"stopping. Try a lower learning rate or gradient clipping (--clip).")
-            optimizer.zero_grad()
-            loss.backward()
-            if clip:
-                clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
             if scheduler is not None and interval == "step":
                 scheduler.step()
             prof = profiler.active()
             if prof is not None:
                 prof.step()
             total_loss += value * len(y)
-            correct += _correct(logits, y)
+            correct = correct + _correct(logits, y)
             count += len(y)
             bar.update(1)
-            bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / count:.4f}")
+            bar.set_postfix(loss=f"{total_loss / count:.4f}")
     finally:
         bar.close()
-    return {"epoch": epoch + 1, "loss": total_loss / count, "accuracy": correct / count,
+    return {"epoch": epoch + 1, "loss": total_loss / count, "accuracy": int(correct) / count,
             "lr": lr, "seconds": time.perf_counter() - t0}
+
+
+def train_step(model, optimizer, x, y, loss_fn, clip=None):
+    """One step: forward, loss, backward, (clip,) update. Returns the loss
+    value (its one device-to-host read) and the logits; a non-finite loss
+    returns before backward, leaving the parameters as they were."""
+    logits = model(x)
+    loss = loss_fn(logits, y)
+    value = float(loss.item())
+    if not math.isfinite(value):
+        return value, logits
+    optimizer.zero_grad()
+    loss.backward()
+    if clip:
+        clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return value, logits
+
+
+def _check_labels(logits, y):
+    """On a non-finite loss, out-of-range class labels are the likelier cause:
+    name them (cross_entropy checks device labels without a sync, by NaN)."""
+    if logits.ndim == 2 and y.dtype.kind in "iu" and y.ndim == 1:
+        from .nn.losses import check_class_indices
+        check_class_indices(y, logits.shape[1])
 
 
 def _epoch_line(r, epochs):

@@ -15,8 +15,11 @@ spectrum is therefore still the spectrum of a real signal. DC may be dropped.
 
 Randomness: ``rng`` is a ``numpy.random.Generator`` or a seed; without one,
 the seed comes from NumPy's global generator (``numpy.random.seed`` makes
-masks reproducible). The layer keeps its Generator (checkpoints save its
-state). Masks are drawn on the host and moved to the input's device.
+masks reproducible). The layer keeps that host Generator (checkpoints save
+its state) and draws from it only one 64-bit seed per mask; the mask itself
+is drawn on the input's device by that device's generator
+(:func:`freqnet.backend.random_generator`), so no mask crosses the bus and
+seeded runs are reproducible on each backend.
 """
 from .. import backend, ops
 from ..spectral import hartley
@@ -26,26 +29,37 @@ from .module import Module
 from .spectrum import get_domain, tag
 
 
+@backend.device_constant
+def _upper_rows(h):
+    """Rows u > H/2 (they copy their mask from row H - u) and those rows H - u."""
+    upper = backend.numpy.arange(h // 2 + 1, h)
+    return backend.numpy.stack([upper, h - upper])
+
+
 def _fourier_mask(keep, spatial_shape):
     """Tie the self-conjugate columns' bins u and -u mod H (module docstring)."""
     if len(spatial_shape) == 2:
-        np = backend.numpy
         h, w = spatial_shape
-        cols = [0] + ([w // 2] if w % 2 == 0 else [])
-        upper = np.arange(h // 2 + 1, h)                  # u > H/2 copies from H - u
-        for v in cols:
-            keep[..., upper, v] = keep[..., h - upper, v]
+        upper, partner = _upper_rows(h, xp=backend.array_module(keep))
+        for v in [0] + ([w // 2] if w % 2 == 0 else []):
+            keep[..., upper, v] = keep[..., partner, v]
     return keep
+
+
+@backend.device_constant
+def _hartley_deciders(spatial_shape):
+    """For every flat bin, the smaller flat index of the pair (k, -k)."""
+    rev = hartley.reverse_index(spatial_shape)
+    return backend.numpy.minimum(backend.numpy.arange(rev.size), rev)
 
 
 def _hartley_mask(keep, spatial_shape):
     """Hartley bins k and -k (jointly on every axis) carry one real frequency
     (its cos and sin parts), so they share one mask value: the bin with the
     smaller flat index decides. (Any real mask keeps a Hartley spectrum real.)"""
-    np = backend.numpy
-    rev = hartley.reverse_index(tuple(spatial_shape))
+    deciders = _hartley_deciders(tuple(spatial_shape), xp=backend.array_module(keep))
     flat = keep.reshape(keep.shape[:2] + (-1,))
-    return flat[..., np.minimum(np.arange(rev.size), rev)].reshape(keep.shape)
+    return flat[..., deciders].reshape(keep.shape)
 
 
 #: domain name -> function tying the mask so the result stays a real signal's spectrum
@@ -71,16 +85,16 @@ def spectral_dropout(x, p=0.5, training=True, rng=None):
     if not training or p == 0:
         return x
     tie = domain_branch(BRANCHES, x.domain, "spectral_dropout")
-    bins = x.shape[2:]
-    shape = (x.shape[0], 1) + tuple(bins)
+    xp = backend.array_module(x.data)
+    real = x.data.real.dtype
+    shape = (x.shape[0], 1) + tuple(x.shape[2:])
     if p == 1:
-        keep = backend.numpy.zeros(shape, dtype=bool)
+        mask = xp.zeros(shape, dtype=real)
     else:
-        keep = _generator(rng).random(shape) >= p
-    keep = tie(keep, x.spatial_shape)
-    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    mask = backend.asarray(keep * scale, dtype=x.data.real.dtype, like=x.data)
-    return tag(ops.mul(x, Tensor(mask)), x.domain, x.spatial_shape)
+        seed = int(_generator(rng).integers(0, 2 ** 63 - 1))
+        keep = backend.random_generator(seed, xp).random(shape) >= p
+        mask = tie(keep, x.spatial_shape).astype(real) * real.type(1.0 / (1.0 - p))
+    return tag(ops.mul(x, Tensor._make(mask, False)), x.domain, x.spatial_shape)
 
 
 class SpectralDropout(Module):

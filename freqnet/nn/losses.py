@@ -78,13 +78,19 @@ def softmax(x, axis=-1):
 
 
 class CrossEntropy(Function):
-    """Fused log-softmax + NLL over axis 1 of (B, K) logits."""
+    """Fused log-softmax + NLL over axis 1 of (B, K) logits. ``invalid`` (a
+    device flag, or None for labels checked on the host) marks out-of-range
+    labels; they give a NaN loss instead of a device-to-host check."""
 
-    def forward(self, z, target, reduction):
+    def forward(self, z, target, reduction, invalid):
         xp = backend.array_module(z)
         log_p = z - _logsumexp(z, 1)
+        if invalid is not None:
+            target = xp.clip(target, 0, z.shape[1] - 1)
         rows = xp.arange(z.shape[0])
         losses = -log_p[rows, target]
+        if invalid is not None:
+            losses = xp.where(invalid, losses.dtype.type("nan"), losses)
         self.save(log_p, target)
         self.reduction = reduction
         if reduction == "mean":
@@ -102,10 +108,11 @@ class CrossEntropy(Function):
             grad *= g
         else:
             grad *= g[:, None]
-        return grad, None, None
+        return grad, None, None, None
 
 
-def _class_indices(target, batch, classes, like):
+def _label_data(target, batch):
+    """The label array of ``target`` after the checks that need no values."""
     data = target.data if isinstance(target, Tensor) else target
     if not backend.is_array(data):
         data = backend.numpy.asarray(data)
@@ -115,22 +122,42 @@ def _class_indices(target, batch, classes, like):
     if tuple(data.shape) != (batch,):
         raise ValueError(f"cross_entropy: target must have shape ({batch},) for logits of "
                          f"batch {batch}, got {tuple(data.shape)}")
-    if batch and (int(data.min()) < 0 or int(data.max()) >= classes):
-        raise ValueError(f"cross_entropy: target labels must lie in [0, {classes - 1}] for "
-                         f"{classes} classes, got values in [{int(data.min())}, "
-                         f"{int(data.max())}]")
-    return backend.asarray(data, like=like)
+    return data
+
+
+def check_class_indices(target, classes):
+    """A ValueError unless every label of ``target`` lies in [0, classes - 1]
+    (an explicit check: on a device it reads the labels' range back)."""
+    data = _label_data(target, len(target))
+    if data.size:
+        lo, hi = (int(v) for v in (data.min(), data.max()))
+        if lo < 0 or hi >= classes:
+            raise ValueError(f"cross_entropy: target labels must lie in [0, {classes - 1}] for "
+                             f"{classes} classes, got values in [{lo}, {hi}]")
 
 
 def cross_entropy(logits, target, reduction="mean"):
-    """Cross-entropy of (B, K) logits against (B,) integer class indices."""
+    """Cross-entropy of (B, K) logits against (B,) integer class indices.
+
+    Host labels (NumPy arrays, lists) are range-checked at once. Labels
+    already on a device are checked there, without a device-to-host sync:
+    an out-of-range label makes its loss NaN (as CUDA frameworks assert
+    asynchronously), and :func:`freqnet.train.fit` then names the labels;
+    :func:`check_class_indices` checks explicitly."""
     _real_tensor(logits, "cross_entropy", "logits")
     _check_reduction(reduction, "cross_entropy")
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (batch, classes), got "
                          f"{logits.shape}")
-    labels = _class_indices(target, logits.shape[0], logits.shape[1], logits.data)
-    return CrossEntropy()(logits, labels, reduction)
+    batch, classes = logits.shape
+    data = _label_data(target, batch)
+    invalid = None
+    if backend.array_module(data) is backend.numpy:
+        check_class_indices(data, classes)
+        data = backend.asarray(data, like=logits.data)
+    else:
+        invalid = (data < 0) | (data >= classes)
+    return CrossEntropy()(logits, data, reduction, invalid)
 
 
 class BCEWithLogits(Function):

@@ -163,7 +163,7 @@ class Module:
     def to(self, device):
         """Move parameters and buffers to ``"cpu"`` or ``"gpu"`` in place."""
         for p in self.parameters():
-            p.data = backend.to_device(p.data, device)
+            p._data = backend.to_device(p.data, device)          # a deliberate device change
             p.grad = None
         for mod in self.modules():
             for k, b in list(mod._buffers.items()):

@@ -114,7 +114,7 @@ class HartleyMix(Function):
         self.w_shape = w.shape
         cout = w.shape[-1]
         f = math.prod(self.freq_shape)
-        rev = xp.asarray(hart.reverse_index(tuple(self.freq_shape)))
+        rev = hart.device_reverse_index(tuple(self.freq_shape), xp=xp)
         xf = hart.frequency_major(x.reshape(batch, cin, f))                       # (F, B, C)
         wt = w.reshape(f, cin, cout)
         wr = wt[rev]

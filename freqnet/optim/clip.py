@@ -22,11 +22,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     grads = [p for p in parameters if p.grad is not None]
     if not grads:
         return 0.0
-    mags = [backend.array_module(p.grad.data).abs(p.grad.data) for p in grads]
-    if math.isinf(norm_type):
-        total = max(float(m.max()) for m in mags)
+    xp = backend.array_module(grads[0].grad.data)
+    mags = [xp.abs(p.grad.data) for p in grads]
+    if math.isinf(norm_type):                      # reduced on the device, read back once
+        total = float(xp.stack([m.max() for m in mags]).max())
     else:
-        total = sum(float((m ** norm_type).sum()) for m in mags) ** (1.0 / norm_type)
+        total = float(xp.stack([(m.astype("float64") ** norm_type).sum() for m in mags]).sum()) \
+            ** (1.0 / norm_type)
     scale = max_norm / (total + 1e-6)
     if scale < 1.0:
         for p in grads:

@@ -8,7 +8,6 @@ function takes and returns arrays of the module of its input
 adjoint in the PyTorch complex convention (THEORY.md §0: for Z = A z,
 grad_z = A^H grad_Z; for Z = conj(z), grad_z = conj(grad_Z)).
 """
-import functools
 
 from .. import backend
 
@@ -60,9 +59,10 @@ def check_kernel_fits(kernel_shape, spatial_shape, layer="conv"):
             f"kernel_size <= map size on every axis")
 
 
-def _placement_index(k, n, xp):
+@backend.device_constant
+def _placement_index(k, n):
     """Target positions (i - k//2) mod n of the k kernel taps."""
-    return xp.asarray((_np.arange(k) - k // 2) % n)
+    return (_np.arange(k) - k // 2) % n
 
 
 def place_kernel(w, spatial_shape):
@@ -89,7 +89,7 @@ def kernel_window(g, kernel_shape):
 
 
 def _kernel_index(kernel_shape, spatial_shape, xp):
-    idx = [_placement_index(k, n, xp) for k, n in zip(kernel_shape, spatial_shape)]
+    idx = [_placement_index(k, n, xp=xp) for k, n in zip(kernel_shape, spatial_shape)]
     if len(idx) == 1:
         return (Ellipsis, idx[0])
     return (Ellipsis, idx[0][:, None], idx[1][None, :])
@@ -98,9 +98,10 @@ def _kernel_index(kernel_shape, spatial_shape, xp):
 # --------------------------------------------------------------------------
 # Hermitian symmetry of half spectra
 
-def _row_flip(h, xp):
+@backend.device_constant
+def _row_flip(h):
     """(-u) mod H for u < H: the row partner of a half-spectrum column."""
-    return xp.asarray((-_np.arange(h)) % h)
+    return (-_np.arange(h)) % h
 
 
 def hermitian_project(z, spatial_shape):
@@ -120,7 +121,7 @@ def hermitian_project(z, spatial_shape):
         if len(spatial_shape) == 1:
             out[..., c] = col.real
         else:
-            flip = _row_flip(spatial_shape[0], xp)
+            flip = _row_flip(spatial_shape[0], xp=xp)
             out[..., c] = 0.5 * (col + col[..., flip].conj())
     return out
 
@@ -139,7 +140,7 @@ def _add_alias_columns(out, z, spatial_shape, start):
         first_mirrored = start + n_direct
         mirrored = z[..., n - first_mirrored:n - end:-1]
         if len(spatial_shape) == 2:
-            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
+            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp=xp), :]
         out[..., n_direct:] += mirrored.conj()
 
 
@@ -154,7 +155,7 @@ def _alias_columns_adjoint(out, g, spatial_shape, start):
     if start + n_direct < end:
         mirrored = g[..., n_direct:]
         if len(spatial_shape) == 2:
-            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp), :]
+            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp=xp), :]
         first_mirrored = start + n_direct
         out[..., n - first_mirrored:n - end:-1] += mirrored.conj()
 
@@ -187,16 +188,14 @@ def dirichlet(n, s, xp, dtype, half=False):
     the DFT factor of correlating with the box b[j] = 1/s, j < s.
 
     Bins q = 0..n-1, or 0..n//2 with ``half``; equal to 1 at q = 0."""
-    return xp.asarray(_dirichlet_host(n, s, half), dtype=dtype)
+    return _dirichlet(n, s, half, _np.dtype(dtype).name, xp=xp)
 
 
-@functools.lru_cache(maxsize=64)
-def _dirichlet_host(n, s, half):
+@backend.device_constant
+def _dirichlet(n, s, half, dtype):
     q = _np.arange(half_size(n) if half else n)
     phase = _np.exp(2j * _np.pi * _np.outer(_np.arange(s), q) / n)
-    out = phase.mean(axis=0)
-    out.flags.writeable = False                # shared by every call (cached)
-    return out
+    return phase.mean(axis=0).astype(dtype)
 
 
 def _box_filter(spatial_shape, s, xp, dtype):
@@ -277,7 +276,7 @@ def _avg_pool_1d_gemm(z, spatial_shape, s, transpose):
     this beats NumPy's short strided slices several times over."""
     xp = backend.array_module(z)
     real = z.real.dtype
-    m = xp.asarray(_avg_pool_matrix(spatial_shape[-1], s, real.name))
+    m = _avg_pool_matrix(spatial_shape[-1], s, real.name, xp=xp)
     if transpose:
         m = m.T
     rows = z.view(real).reshape(-1, z.shape[-1] * 2)
@@ -285,16 +284,14 @@ def _avg_pool_1d_gemm(z, spatial_shape, s, transpose):
     return out.view(z.dtype).reshape(z.shape[:-1] + (out.shape[-1] // 2,))
 
 
-@functools.lru_cache(maxsize=64)
+@backend.device_constant
 def _avg_pool_matrix(n, s, dtype):
     """M with view(avg_pool(X)) = view(X) @ M for length-n 1D half spectra."""
     m = half_size(n)
     basis = _np.eye(2 * m).view(_np.complex128)                       # (2m, m) complex rows
     box = dirichlet(n, s, _np, "complex128", half=True)
     pooled = fold(basis * box, (n,), s)                                 # (2m, m_out)
-    out = _np.ascontiguousarray(pooled.view(_np.float64)).astype(dtype)
-    out.flags.writeable = False                # shared by every call (cached)
-    return out
+    return _np.ascontiguousarray(pooled.view(_np.float64)).astype(dtype)
 
 
 # --------------------------------------------------------------------------
@@ -349,7 +346,7 @@ def _mix_nyquist_column(z, spatial_shape, out_shape):
     if w_out % 2 == 0 and w_out < w:
         col = z[..., w_out // 2]
         if len(out_shape) == 2:
-            z[..., w_out // 2] = 0.5 * (col + col[..., _row_flip(out_shape[0], xp)].conj())
+            z[..., w_out // 2] = 0.5 * (col + col[..., _row_flip(out_shape[0], xp=xp)].conj())
         else:
             z[..., w_out // 2] = col.real
     return z
@@ -391,9 +388,10 @@ def check_modes(modes, spatial_shape, layer="conv"):
                                          if len(spatial_shape) == 2 else ""))
 
 
-def _mode_rows(modes, spatial_shape, xp):
-    h = spatial_shape[0]
-    return xp.asarray(_np.concatenate([_np.arange(modes), _np.arange(h - modes, h)]))
+@backend.device_constant
+def _mode_rows(modes, h):
+    """Rows 0..m-1 and H-m..H-1: the kept rows of FNO mode truncation."""
+    return _np.concatenate([_np.arange(modes), _np.arange(h - modes, h)])
 
 
 def low_modes(z, spatial_shape, modes):
@@ -402,7 +400,7 @@ def low_modes(z, spatial_shape, modes):
     xp = backend.array_module(z)
     if len(spatial_shape) == 1:
         return z[..., :modes]
-    return z[..., _mode_rows(modes, spatial_shape, xp), :modes]
+    return z[..., _mode_rows(modes, spatial_shape[0], xp=xp), :modes]
 
 
 def hermitian_project_modes(w, spatial_shape, modes):
@@ -430,7 +428,7 @@ def scatter_modes(y, spatial_shape, modes):
     if ndim == 1:
         out[..., :modes] = y
     else:
-        out[..., _mode_rows(modes, spatial_shape, xp), :modes] = y
+        out[..., _mode_rows(modes, spatial_shape[0], xp=xp), :modes] = y
     return out
 
 
@@ -444,9 +442,14 @@ def scatter_modes(y, spatial_shape, modes):
 def _kernel_dft_matrix(k, n, bins, xp, dtype):
     """E[q, i] = exp(+2 pi i q (i - k//2) / n) for q < bins: conj of the DFT of
     a tap placed at (i - k//2) mod n (THEORY.md §1 placement)."""
+    return _kernel_dft(k, n, bins, _np.dtype(dtype).name, xp=xp)
+
+
+@backend.device_constant
+def _kernel_dft(k, n, bins, dtype):
     q = _np.arange(bins)[:, None]
     i = _np.arange(k)[None, :] - k // 2
-    return xp.asarray(_np.exp(2j * _np.pi * q * i / n), dtype=dtype)
+    return _np.exp(2j * _np.pi * q * i / n).astype(dtype)
 
 
 def _direct_dft_is_cheaper(kernel_shape, spatial_shape):

@@ -205,6 +205,12 @@ def reverse_index(spatial_shape):
     return np.ravel_multi_index([g.reshape(-1) for g in grids], spatial_shape)
 
 
+@backend.device_constant
+def device_reverse_index(spatial_shape):
+    """:func:`reverse_index` on a device (uploaded once per shape)."""
+    return reverse_index(spatial_shape)
+
+
 def even_odd(h, ndim=1):
     """(He, Ho) = ((H + H^-)/2, (H - H^-)/2)."""
     r = reverse(h, ndim)
@@ -241,7 +247,7 @@ def _tap_tables(kernel_shape, spatial_shape, dtype, like):
     xp = backend.array_module(like)
     cols = []
     for k, n in zip(kernel_shape, spatial_shape):
-        taps = xp.asarray((np.arange(k) - k // 2) % n)
+        taps = fourier._placement_index(k, n, xp=xp)
         cols.append(tuple(t[:, taps] for t in cas_tables(n, dtype, like)))
     return cols
 
@@ -301,7 +307,7 @@ def from_mixing_layout(g):
 # --------------------------------------------------------------------------
 # products and polynomials on spectra (no transform: O(N^2) per map)
 
-@functools.lru_cache(maxsize=None)
+@backend.device_constant
 def _row_shifts(h):
     """shift_u[ku, mu] = mu h + (ku - mu) mod h (flat (mu, u) index)."""
     ku, mu = np.meshgrid(np.arange(h), np.arange(h), indexing="ij")
@@ -343,7 +349,7 @@ class ProductWith:
         for half, a in zip((slice(0, self.w), slice(self.w, None)), (hx, reverse(hx, self.ndim))):
             _shifted_rows(a.reshape(lead + (self.h, self.w)), self.h, self.w, matrix[..., half, :, :])
         self.matrix = matrix.reshape(lead + (2 * self.w, self.h * self.w))    # (..., 2W, H W)
-        self.shift_u = xp.asarray(_row_shifts(self.h))
+        self.shift_u = _row_shifts(self.h, xp=xp)
 
     def __call__(self, hy):
         xp = backend.array_module(hy)
@@ -405,9 +411,14 @@ def polynomial_backward(g, dp, spatial_shape):
 
 def box_spectrum(spatial_shape, s, xp, dtype):
     """DHT of the box kernel b[j] = 1/s^ndim on 0 <= j < s (every axis), full size."""
+    return _box_spectrum(tuple(spatial_shape), s, np.dtype(dtype).name, xp=xp)
+
+
+@backend.device_constant
+def _box_spectrum(spatial_shape, s, dtype):
     box = np.zeros(spatial_shape)
     box[tuple(slice(0, s) for _ in spatial_shape)] = 1.0 / s ** len(spatial_shape)
-    return xp.asarray(dht(box, len(spatial_shape)), dtype=dtype)
+    return dht(box, len(spatial_shape)).astype(dtype)
 
 
 def fold(z, spatial_shape, s):

@@ -116,14 +116,22 @@ def spectral_bound(x_half, spatial_shape):
 
 # -- Hermitian extension and the direct spectral convolution ------------------------
 
-@functools.lru_cache(maxsize=64)
-def _tables(h, w):
-    """Host index tables of the Hermitian extension on an H x W grid (cached)."""
-    np = backend.numpy
-    neg_u = (-np.arange(h)) % h
-    self_conj = [0] + ([w // 2] if w % 2 == 0 else [])
-    mirror_cols = w - np.arange(w // 2 + 1, w)          # source column for v > W/2
-    return neg_u, np.array(self_conj), mirror_cols
+@backend.device_constant
+def _negated_rows(h):
+    """(-u) mod H: the row of the conjugate partner of row u."""
+    return (-backend.numpy.arange(h)) % h
+
+
+@backend.device_constant
+def _self_conjugate_columns(w):
+    """Columns 0 and (even W) W/2 of a half spectrum: their own mirror images."""
+    return backend.numpy.array([0] + ([w // 2] if w % 2 == 0 else []))
+
+
+@backend.device_constant
+def _mirror_columns(w):
+    """The half-spectrum column that column v > W/2 of the full spectrum mirrors."""
+    return w - backend.numpy.arange(w // 2 + 1, w)
 
 
 def _split(n):
@@ -164,6 +172,12 @@ def _plan(spatial_shape):
     return p, q, q_out, p_out, shift_v, shift_u
 
 
+@backend.device_constant
+def _plan_shifts(spatial_shape, which):
+    """Entry ``which`` (4: shift_v, 5: shift_u) of :func:`_plan`, on a device."""
+    return _plan(spatial_shape)[which]
+
+
 def _as_grid(x_half, spatial_shape):
     """View a 1D or 2D half spectrum as (M, H, W//2+1)."""
     h = spatial_shape[0] if len(spatial_shape) == 2 else 1
@@ -177,11 +191,10 @@ def hermitian_project(x_half, spatial_shape):
     Im X to 0 at DC and Nyquist. The map is real-linear and self-adjoint."""
     xp = backend.array_module(x_half)
     x, h = _as_grid(x_half, spatial_shape)
-    neg_u, self_conj, _ = _tables(h, spatial_shape[-1])
-    cols = xp.asarray(self_conj)
+    cols = _self_conjugate_columns(spatial_shape[-1], xp=xp)
     out = x.copy()
     sc = x[..., cols]
-    out[..., cols] = (sc + sc[:, xp.asarray(neg_u), :].conj()) / 2
+    out[..., cols] = (sc + sc[:, _negated_rows(h, xp=xp), :].conj()) / 2
     return out.reshape(x_half.shape)
 
 
@@ -191,10 +204,9 @@ def hermitian_extend(x_half, spatial_shape):
     xp = backend.array_module(x_half)
     x, h = _as_grid(hermitian_project(x_half, spatial_shape), spatial_shape)
     w = spatial_shape[-1]
-    neg_u, _, mirror_cols = _tables(h, w)
     full = xp.empty(x.shape[:2] + (w,), dtype=x.dtype)
     full[..., : x.shape[-1]] = x
-    full[..., x.shape[-1]:] = x[:, xp.asarray(neg_u)][..., xp.asarray(mirror_cols)].conj()
+    full[..., x.shape[-1]:] = x[:, _negated_rows(h, xp=xp)][..., _mirror_columns(w, xp=xp)].conj()
     return full
 
 
@@ -213,11 +225,12 @@ class _Convolver:
         xp = self.xp = backend.array_module(b_half)
         self.spatial_shape = tuple(spatial_shape)
         self.out_shape = b_half.shape
-        p, q, q_out, p_out, shift_v, shift_u = _plan(self.spatial_shape)
+        p, q, q_out, p_out, _, _ = _plan(self.spatial_shape)
         b_full = hermitian_extend(b_half, spatial_shape).reshape(-1, p * q)
         # b_matrix[mv, (u, kv)], C-contiguous (M, Q, P*Q_out) for BLAS
-        self.b_matrix = xp.take(b_full, xp.asarray(shift_v), axis=1).reshape(-1, q, p * q_out)
-        self.shift_u = xp.asarray(shift_u)
+        shift_v = _plan_shifts(self.spatial_shape, 4, xp=xp)
+        self.b_matrix = xp.take(b_full, shift_v, axis=1).reshape(-1, q, p * q_out)
+        self.shift_u = _plan_shifts(self.spatial_shape, 5, xp=xp)
         self.grid = p, q, q_out, p_out
 
     def __call__(self, a_half):

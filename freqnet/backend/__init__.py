@@ -1,17 +1,26 @@
-"""Array-library backend: the only module that imports numpy, cupy or scipy.
+"""Array-library backend: the only package that imports numpy, cupy or scipy.
 
-DESIGN.md §6. ``FREQNET_BACKEND`` (``numpy`` by default, or ``cupy``) is read
-once at import; :func:`use` switches at run time. Everything else asks this
-module for ``xp`` or dispatches on an array's own module with
-:func:`array_module`, so one code path serves CPU and GPU.
+DESIGN.md §6. ``FREQNET_BACKEND`` (``numpy`` by default, ``cupy``, or
+``strict``) is read once at import; :func:`use` switches at run time.
+Everything else asks this module for ``xp`` or dispatches on an array's own
+module with :func:`array_module`, so one code path serves CPU and GPU.
+
+``strict`` (:mod:`freqnet.backend.strict`) runs on the CPU but obeys CuPy's
+device rules and counts host/device transfers: the way to check that code is
+device-clean without a GPU.
 """
+import functools
 import os
 
 import numpy
 import scipy.fft
 import scipy.special
 
-VALID_BACKENDS = ("numpy", "cupy")
+from . import strict
+
+VALID_BACKENDS = ("numpy", "cupy", "strict")
+#: backends whose arrays live on a device (not host NumPy arrays)
+DEVICE_BACKENDS = ("cupy", "strict")
 ENV_VAR = "FREQNET_BACKEND"
 
 #: Threads for CPU FFTs (scipy.fft ``workers``); all cores by default.
@@ -62,6 +71,8 @@ def _load(name):
             f"unknown freqnet backend {name!r}; expected one of {', '.join(VALID_BACKENDS)}"
         )
     name = name.strip().lower()
+    if name == "strict":
+        return name, strict
     return name, (numpy if name == "numpy" else _import_cupy())
 
 
@@ -79,7 +90,7 @@ name, xp = _from_environment()
 
 
 def use(backend):
-    """Switch the default array library at run time (``"numpy"`` or ``"cupy"``)."""
+    """Switch the default array library at run time (``"numpy"``, ``"cupy"`` or ``"strict"``)."""
     global name, xp
     name, xp = _load(backend)
     return xp
@@ -97,26 +108,44 @@ def cupy_module():
 
 
 def is_array(obj):
-    """True for a numpy or cupy ndarray."""
-    if isinstance(obj, numpy.ndarray):
+    """True for a numpy, strict or cupy ndarray."""
+    if isinstance(obj, (numpy.ndarray, strict.StrictArray)):
         return True
     cp = cupy_module()
     return cp is not None and isinstance(obj, cp.ndarray)
 
 
 def array_module(arr):
-    """The module (numpy or cupy) that owns ``arr``; numpy for scalars."""
-    if type(arr) is numpy.ndarray:             # the common case, without a sys.modules lookup
+    """The module (numpy, strict or cupy) that owns ``arr``; numpy for scalars."""
+    kind = type(arr)
+    if kind is numpy.ndarray:                  # the common cases, without a sys.modules lookup
         return numpy
+    if kind is strict.StrictArray:
+        return strict
     cp = cupy_module()
     if cp is not None and isinstance(arr, cp.ndarray):
         return cp
     return numpy
 
 
+def is_device_array(arr):
+    """True for an array on a device (cupy, or the strict emulation)."""
+    return array_module(arr) is not numpy
+
+
 def device_of(arr):
-    """``"gpu"`` for a cupy array, else ``"cpu"``."""
+    """``"gpu"`` for a device (cupy or strict) array, else ``"cpu"``."""
     return "gpu" if array_module(arr) is not numpy else "cpu"
+
+
+def default_device():
+    """The device new tensors land on: ``"gpu"`` under cupy or strict, else ``"cpu"``."""
+    return "cpu" if xp is numpy else "gpu"
+
+
+def _device_module():
+    """The array module of ``"gpu"``: strict when it is the default, else cupy."""
+    return strict if xp is strict else _import_cupy()
 
 
 def to_device(arr, device):
@@ -127,7 +156,7 @@ def to_device(arr, device):
         return arr
     if device == "cpu":
         return arr.get()
-    return _import_cupy().asarray(arr)
+    return _device_module().asarray(arr)
 
 
 def to_default_device(arr):
@@ -141,10 +170,71 @@ def to_default_device(arr):
 
 
 def to_numpy(arr):
-    """A host (numpy) copy of ``arr``."""
+    """A host (numpy) copy of ``arr`` (an explicit transfer for device arrays)."""
     if array_module(arr) is numpy:
         return numpy.array(arr, copy=True)
     return arr.get()
+
+
+def device_constant(builder):
+    """Decorator for a function ``builder(*key) -> host array`` that makes a
+    constant (a DFT matrix, a Dirichlet factor, an index table): the result
+    ``get(*key, xp=module)`` is that array on ``module``'s device, built once
+    per key and uploaded once per device, then reused, so a training step
+    moves no constants (DESIGN.md §7). The host copy is read-only (shared by
+    every call); callers must not write into either copy. ``get.host(*key)``
+    is the host array."""
+    copies = {}
+
+    def get(*key, xp):
+        array = host(*key)
+        if xp is numpy:
+            return array
+        hit = copies.get((key, xp.__name__))
+        if hit is None:
+            hit = copies[key, xp.__name__] = xp.asarray(array)
+        return hit
+
+    def build(*key):
+        array = builder(*key)
+        array.flags.writeable = False
+        return array
+
+    host = functools.lru_cache(maxsize=None)(build)
+    get.host = host
+    get.__doc__ = builder.__doc__
+    get.__name__ = builder.__name__
+    return get
+
+
+def random_generator(seed, module=None):
+    """A random Generator seeded with ``seed`` whose draws are arrays of
+    ``module`` (default: the default backend): NumPy's, the strict device's
+    (the same stream as NumPy's for the same seed), or CuPy's."""
+    mod = module or xp
+    return numpy.random.default_rng(seed) if mod is numpy else mod.random.default_rng(seed)
+
+
+def synchronize(module=None):
+    """Wait until the device of array ``module`` (default: the default
+    backend's) has finished its queued work; a no-op on the host. Only the
+    profiler calls it (around each timed op), so timing costs nothing when
+    profiling is off."""
+    mod = module or xp
+    if mod is strict:
+        strict.synchronize()
+    elif mod is not numpy:
+        mod.cuda.get_current_stream().synchronize()
+
+
+def transfer_counts():
+    """Host/device copies counted by the strict backend since :func:`reset_transfer_counts`:
+    ``{"host_to_device": n, "device_to_host": n}``."""
+    return dict(strict.transfers)
+
+
+def reset_transfer_counts():
+    strict.reset_transfers()
 
 
 def asarray(data, dtype=None, like=None):
@@ -167,6 +257,8 @@ def add_at(target, index, values):
     mod = array_module(target)
     if mod is numpy:
         numpy.add.at(target, index, values)
+    elif mod is strict:
+        strict.scatter_add(target, index, values)
     else:
         import cupyx
         if numpy.iscomplexobj(target):
@@ -179,8 +271,11 @@ def add_at(target, index, values):
 
 def erf(x):
     """The error function of ``x`` on its own device, keeping its dtype."""
-    if array_module(x) is numpy:
+    mod = array_module(x)
+    if mod is numpy:
         return scipy.special.erf(x).astype(x.dtype, copy=False)
+    if mod is strict:
+        return strict.special.erf(x)
     import cupyx.scipy.special
     return cupyx.scipy.special.erf(x)
 
