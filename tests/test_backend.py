@@ -72,7 +72,7 @@ def test_wrong_value_lists_the_valid_ones(value):
     assert out.returncode != 0
     assert "BackendError" in out.stderr
     assert f"FREQNET_BACKEND={value!r}" in out.stderr
-    assert "expected one of numpy, cupy" in out.stderr
+    assert "expected one of numpy, cupy, strict" in out.stderr
 
 
 def test_cupy_that_cannot_be_imported_gives_the_reason(fake_cupy_dirs):
@@ -92,9 +92,10 @@ def test_cupy_without_a_gpu_gives_the_reason(fake_cupy_dirs):
 
 
 def test_use_switches_and_rejects_bad_names(monkeypatch):
-    assert backend.name == "numpy"
-    assert backend.use("numpy") is np and backend.get_xp() is np
-    with pytest.raises(backend.BackendError, match="unknown freqnet backend 'jax'.*numpy, cupy"):
+    assert backend.use("numpy") is np and backend.get_xp() is np and backend.name == "numpy"
+    assert backend.use("strict") is backend.strict and backend.name == "strict"
+    assert backend.use("numpy") is np
+    with pytest.raises(backend.BackendError, match="unknown freqnet backend 'jax'.*numpy, cupy, strict"):
         backend.use("jax")
     with pytest.raises(backend.BackendError, match="expected one of"):
         backend.use(None)
