@@ -16,7 +16,10 @@ setup(
         "mnist1d>=0.0.2",
     ],
     extras_require={
-        "gpu": ["cupy>=12"],
+        # CuPy's wheel must match the CUDA major version of the driver
+        # (`nvidia-smi` prints it): gpu for CUDA 13 drivers, gpu-cuda12 for CUDA 12
+        "gpu": ["cupy-cuda13x>=13"],
+        "gpu-cuda12": ["cupy-cuda12x>=12"],
         "test": ["pytest>=7", "hypothesis>=6"],
         "theory": ["mpmath>=1.2"],
     },

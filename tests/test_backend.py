@@ -47,7 +47,28 @@ def fake_cupy_dirs(tmp_path_factory):
         class ndarray:
             pass
     """))
-    return {"broken": broken.parent, "nogpu": nogpu.parent}
+    mismatch = root / "mismatch" / "cupy"
+    mismatch.mkdir(parents=True)
+    (mismatch / "__init__.py").write_text(textwrap.dedent("""
+        class CUDARuntimeError(RuntimeError):
+            pass
+        class _Runtime:
+            @staticmethod
+            def getDeviceCount():
+                raise CUDARuntimeError("cudaErrorInsufficientDriver: CUDA driver version is "
+                                       "insufficient for CUDA runtime version")
+            @staticmethod
+            def driverGetVersion():
+                return 12040
+            @staticmethod
+            def runtimeGetVersion():
+                return 13000
+        class cuda:
+            runtime = _Runtime()
+        class ndarray:
+            pass
+    """))
+    return {"broken": broken.parent, "nogpu": nogpu.parent, "mismatch": mismatch.parent}
 
 
 REPORT = "import freqnet; print(freqnet.backend.name, freqnet.backend.xp.__name__)"
@@ -89,6 +110,14 @@ def test_cupy_without_a_gpu_gives_the_reason(fake_cupy_dirs):
     assert out.returncode != 0
     assert "BackendError" in out.stderr and "no GPU is visible" in out.stderr
     assert out.stdout == ""
+
+
+def test_a_cupy_wheel_for_a_newer_cuda_than_the_driver_names_the_right_one(fake_cupy_dirs):
+    out = run_python(REPORT, "cupy", fake_cupy_dirs["mismatch"])
+    assert out.returncode != 0 and "BackendError" in out.stderr
+    assert "cudaErrorInsufficientDriver" in out.stderr
+    assert "built for CUDA 13 (cupy-cuda13x), but the driver supports CUDA 12" in out.stderr
+    assert "pip install cupy-cuda12x" in out.stderr
 
 
 def test_use_switches_and_rejects_bad_names(monkeypatch):

@@ -42,6 +42,27 @@ class BackendError(RuntimeError):
     """A backend was asked for that does not exist or cannot run here."""
 
 
+#: CuPy's wheels, one per CUDA major version: the wheel's CUDA must not be
+#: newer than what the driver supports (`nvidia-smi` prints it as "CUDA Version").
+CUPY_WHEELS = {12: "cupy-cuda12x", 13: "cupy-cuda13x"}
+
+
+def _cupy_wheel_advice(cupy):
+    """Which CuPy wheel fits this machine's driver, and which one is installed,
+    as a sentence (empty when the driver cannot be asked)."""
+    try:
+        driver = cupy.cuda.runtime.driverGetVersion() // 1000
+        built = cupy.cuda.runtime.runtimeGetVersion() // 1000
+    except Exception:
+        return ""
+    fits = CUPY_WHEELS.get(driver, f"the cupy-cuda{driver}x wheel")
+    if built > driver:
+        return (f" The installed CuPy is built for CUDA {built} ({CUPY_WHEELS.get(built, '?')}), "
+                f"but the driver supports CUDA {driver}: pip uninstall {CUPY_WHEELS.get(built, 'cupy')} "
+                f"&& pip install {fits}.")
+    return f" (CuPy built for CUDA {built}, driver for CUDA {driver}: {fits} fits.)"
+
+
 def _import_cupy():
     """Import cupy and prove a GPU is usable, or raise with the reason."""
     try:
@@ -50,15 +71,16 @@ def _import_cupy():
         raise BackendError(
             f"the cupy backend was asked for, but cupy cannot be imported: "
             f"{type(exc).__name__}: {exc}. Install it with `pip install -e "
-            f"'.[gpu]'` in the freqnet checkout (or a cupy build matching your "
-            f"CUDA, e.g. cupy-cuda12x), or use {ENV_VAR}=numpy."
+            f"'.[gpu]'` in the freqnet checkout (cupy-cuda13x, for CUDA 13 drivers), or "
+            f"`pip install -e '.[gpu-cuda12]'` (cupy-cuda12x) for CUDA 12 drivers; "
+            f"`nvidia-smi` shows the driver's CUDA version. Or use {ENV_VAR}=numpy."
         ) from exc
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:
         raise BackendError(
             f"the cupy backend was asked for, but CUDA reports no usable GPU: "
-            f"{type(exc).__name__}: {exc}"
+            f"{type(exc).__name__}: {exc}.{_cupy_wheel_advice(cupy)}"
         ) from exc
     if count < 1:
         raise BackendError("the cupy backend was asked for, but no GPU is visible (0 devices)")
