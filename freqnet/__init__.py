@@ -1,5 +1,6 @@
 """freqnet: a deep-learning engine whose CNNs live in the frequency domain."""
 from . import backend
+from .fastpaths import fast_paths, set_fast_paths
 from .tensor import Tensor, tensor
 from .autograd import no_grad, set_grad_enabled, is_grad_enabled, Function
 from .profiler import profile

@@ -15,10 +15,17 @@ import contextlib
 import heapq
 import itertools
 
-from . import backend, profiler
+from . import backend
+from .tensor import Tensor
 
 _grad_enabled = True
 _tie_breaker = itertools.count()
+
+#: The one seam for cross-cutting observers (the profiler, :mod:`freqnet.profiler`):
+#: None, or an object whose ``run(fn, phase, call, module)`` returns ``call()``
+#: (the forward or backward of Function ``fn`` on arrays of ``module``) and
+#: may time it. Set by ``freqnet.profile()``; nothing else looks here.
+observer = None
 
 
 def is_grad_enabled():
@@ -70,7 +77,6 @@ class Function:
         self.saved = arrays
 
     def __call__(self, *inputs):
-        Tensor = _tensor_type()
         arrays = []
         module = None
         needs_grad = False
@@ -98,15 +104,10 @@ class Function:
                 if type(a) is backend.numpy.ndarray:
                     arrays[i] = module.asarray(a)
 
-        prof = profiler.active()
-        if prof is not None:
-            backend.synchronize(module)              # device time is only known after a sync
-            t0 = profiler.perf_counter()
-        outputs = self.forward(*arrays)
-        if prof is not None:
-            backend.synchronize(module)
-            prof.record("forward", self.category, profiler.perf_counter() - t0, self.transform,
-                        self.transform_of)
+        if observer is None:
+            outputs = self.forward(*arrays)
+        else:
+            outputs = observer.run(self, "forward", lambda: self.forward(*arrays), module)
 
         single = not isinstance(outputs, tuple)
         if single:
@@ -120,7 +121,7 @@ class Function:
         needs_grad = needs_grad and _grad_enabled
         results = []
         if needs_grad:
-            self.inputs = tuple(_edge(x, Tensor) for x in inputs)
+            self.inputs = tuple(_edge(x) for x in inputs)
             self.xp = module if module is not None else backend.array_module(outputs[0])
             self.generation = generation + 1
             self.output_meta = [_Meta(y.shape, y.dtype) for y in outputs]
@@ -164,16 +165,23 @@ class Function:
         return f"<{type(self).__name__} generation={self.generation}>"
 
 
-def _tensor_type():
-    """freqnet.tensor.Tensor (imported on first use: tensor imports this module)."""
-    global _Tensor
-    if _Tensor is None:
-        from .tensor import Tensor
-        _Tensor = Tensor
-    return _Tensor
+def linear_map(name, apply, adjoint, doc, category="other", transform=None,
+               transform_of="activation"):
+    """A Function class for a linear map: forward ``apply(x, *params)``,
+    backward ``adjoint(g, *params)``, its exact adjoint (THEORY.md §0).
+    ``params`` are constants (shapes, sizes) and get no gradient. This is
+    how each map of the domains' maths is written beside its adjoint and
+    made differentiable in one line."""
+    def forward(self, x, *params):
+        self.params = params
+        return apply(x, *params)
 
+    def backward(self, g):
+        return (adjoint(g, *self.params),) + (None,) * len(self.params)
 
-_Tensor = None
+    return type(name, (Function,), {"__doc__": doc, "forward": forward, "backward": backward,
+                                    "category": category, "transform": transform,
+                                    "transform_of": transform_of})
 
 
 class _Meta:
@@ -185,12 +193,12 @@ class _Meta:
         self.shape, self.dtype = shape, dtype
 
 
-def _edge(x, tensor_type):
+def _edge(x):
     """What backward keeps of one input (DESIGN.md §3): the leaf itself (to
     accumulate into), ``(creator, output_index)`` for an op output, or None
     when it takes no gradient. Holding no intermediate Tensor lets its data
     be freed when the op's backward does not need it."""
-    if not isinstance(x, tensor_type) or not x.requires_grad:
+    if not isinstance(x, Tensor) or not x.requires_grad:
         return None
     return x if x.creator is None else (x.creator, x.output_index)
 
@@ -210,8 +218,6 @@ def conform_grad(grad, like):
 
 def backward(root, grad=None, retain_graph=False):
     """Accumulate d(root)/d(leaf) into every leaf's ``.grad`` (DESIGN.md §3)."""
-    from .tensor import Tensor
-
     if not root.requires_grad:
         raise RuntimeError(
             "backward() called on a tensor that does not require grad: it was "
@@ -245,7 +251,6 @@ def backward(root, grad=None, retain_graph=False):
     fn.output_grads[root.output_index] = grad
     heap = [(-fn.generation, next(_tie_breaker), fn)]
     queued = {fn}
-    prof = profiler.active()
     while heap:
         fn = heapq.heappop(heap)[2]
         if fn.saved is None:
@@ -254,15 +259,10 @@ def backward(root, grad=None, retain_graph=False):
                 "freed; use retain_graph=True on the earlier backward()"
             )
         grads_out = fn._take_output_grads()
-        if prof is not None:
-            backend.synchronize(fn.xp)
-            t0 = profiler.perf_counter()
-        grads_in = fn.backward(*grads_out)
-        if prof is not None:
-            backend.synchronize(fn.xp)
-            inverse = {"forward": "inverse", "inverse": "forward"}.get(fn.transform)
-            prof.record("backward", fn.category, profiler.perf_counter() - t0, inverse,
-                        fn.transform_of)
+        if observer is None:
+            grads_in = fn.backward(*grads_out)
+        else:
+            grads_in = observer.run(fn, "backward", lambda: fn.backward(*grads_out), fn.xp)
         if not isinstance(grads_in, tuple):
             grads_in = (grads_in,)
         inputs = fn.inputs

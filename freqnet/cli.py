@@ -8,13 +8,9 @@ import json
 import sys
 
 from .data.sources import DATASETS
+from .domains import DOMAINS
 from .experiment import DEFAULTS, OPTIMIZERS, SCHEDULES
-
-MODELS = ("cnn", "linear")
-ACTIVATIONS = ("exact", "poly", "crelu", "modrelu")
-NONLINEARITIES = ("relu", "gelu", "tanh", "sigmoid")
-POOLINGS = ("avg", "spectral")
-DOMAINS = ("fourier", "hartley")
+from .models import ACTIVATIONS, CONVS, MODELS, NONLINEARITIES, POOLINGS
 
 
 def _checked(convert, accept, expected):
@@ -74,11 +70,11 @@ def add_training_arguments(p, defaults=None):
                        help="exact: pointwise activation via an inverse transform; poly: "
                             "polynomial on the spectrum; crelu: ReLU on real and imaginary "
                             "parts; modrelu: phase-keeping (default: %(default)s)")
-    model.add_argument("--nonlinearity", choices=NONLINEARITIES, default=d["nonlinearity"],
+    model.add_argument("--nonlinearity", choices=tuple(NONLINEARITIES), default=d["nonlinearity"],
                        help="pointwise function for --activation exact/poly (default: %(default)s)")
     model.add_argument("--pooling", choices=POOLINGS, default=d["pooling"],
                        help="avg (exact average pooling) or spectral (low-pass crop) (default: %(default)s)")
-    model.add_argument("--domain", choices=DOMAINS, default=d["domain"],
+    model.add_argument("--domain", choices=sorted(DOMAINS), default=d["domain"],
                        help="transform domain of the layers (default: %(default)s)")
     model.add_argument("--width", type=_positive_int, default=d["width"],
                        help="channels of the first conv layer (default: %(default)s)")
@@ -86,7 +82,7 @@ def add_training_arguments(p, defaults=None):
                        help="conv blocks (default: %(default)s)")
     model.add_argument("--kernel-size", type=_positive_int, default=d["kernel_size"],
                        help="taps of the conv kernels (--conv spatial) (default: %(default)s)")
-    model.add_argument("--conv", choices=("spatial", "spectral"), default=d["conv"],
+    model.add_argument("--conv", choices=CONVS, default=d["conv"],
                        help="conv weights as k-tap kernels, or as full-size complex spectra "
                             "(no weight transforms) (default: %(default)s)")
     model.add_argument("--modes", type=_positive_int, default=d["modes"],
@@ -95,8 +91,8 @@ def add_training_arguments(p, defaults=None):
     model.add_argument("--poly-radius", type=_radius, default=d["poly_radius"],
                        help="--activation poly: fit the polynomial on [-r, r]; the default "
                             "suits batch-normalised activations; 'auto' uses a running "
-                            "estimate of the spectral bound, fixed in eval (looser: 81.7%% vs "
-                            "92.5%% on the pure-spectral MNIST-1D demo) (default: %(default)s)")
+                            "estimate of the spectral bound, fixed in eval (a looser, lower-"
+                            "accuracy surrogate; docs/DESIGN.md §8) (default: %(default)s)")
     model.add_argument("--pad", type=_pad, default=d["pad"],
                        help="zero-pad the input by this many samples per axis before the "
                             "transform (circular conv then sees zeros); 'auto': the fewest "

@@ -125,6 +125,7 @@ def run(log=print, **overrides):
     config = _config(overrides)
     if config["resume"] and config["checkpoint_dir"]:
         _check_resumable(config)
+    backend.tune_host_allocator()
     t0 = time.perf_counter()
     model, opt, sched, train_loader, test_loader = prepare(config)
     saved = {k: v for k, v in config.items() if k not in ("progress", "resume")}

@@ -9,6 +9,8 @@ import contextlib
 import time
 from collections import defaultdict
 
+from . import autograd, backend
+
 _active = []
 perf_counter = time.perf_counter
 
@@ -22,6 +24,19 @@ class Profile:
         self.transforms = defaultdict(int)       # (pass, "forward"|"inverse") -> n
         self.transform_roles = defaultdict(int)  # (pass, direction, "activation"|"weight") -> n
         self.steps = 0
+
+    def run(self, fn, phase, call, module):
+        """The autograd seam (``freqnet.autograd.observer``): run ``call`` (the
+        forward or backward of Function ``fn``), timed between two device
+        syncs, and record it. A backward of a transform is a transform the
+        other way (the adjoint of an rfft is an irfft)."""
+        backend.synchronize(module)
+        t0 = perf_counter()
+        out = call()
+        backend.synchronize(module)
+        transform = fn.transform if phase == "forward" else _REVERSED.get(fn.transform)
+        self.record(phase, fn.category, perf_counter() - t0, transform, fn.transform_of)
+        return out
 
     def record(self, phase, category, seconds, transform=None, role="activation"):
         self.seconds[phase, category] += seconds
@@ -76,6 +91,9 @@ class Profile:
         return f"Profile({self.summary()})"
 
 
+_REVERSED = {"forward": "inverse", "inverse": "forward"}
+
+
 def active():
     """The innermost running Profile, or None."""
     return _active[-1] if _active else None
@@ -83,10 +101,13 @@ def active():
 
 @contextlib.contextmanager
 def profile():
-    """Context manager that records op time and transform counts."""
+    """Context manager that records op time and transform counts (it installs
+    the innermost Profile as the autograd observer)."""
     prof = Profile()
     _active.append(prof)
+    autograd.observer = prof
     try:
         yield prof
     finally:
         _active.remove(prof)
+        autograd.observer = active()

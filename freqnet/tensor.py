@@ -162,8 +162,7 @@ class Tensor:
 
     def backward(self, grad=None, retain_graph=False):
         """Accumulate gradients of this tensor into the leaves' ``.grad``."""
-        from .autograd import backward
-        backward(self, grad, retain_graph)
+        autograd.backward(self, grad, retain_graph)
 
     def zero_grad(self):
         self.grad = None
@@ -294,4 +293,7 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-from . import ops  # noqa: E402  (ops import Tensor; bound after the class exists)
+# The one import circle (tensor -> autograd/ops -> tensor), closed one way: this
+# module imports them at its end, once Tensor exists; they import Tensor at
+# their top (the package imports tensor first). Nothing else imports lazily.
+from . import autograd, ops  # noqa: E402

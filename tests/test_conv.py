@@ -347,8 +347,8 @@ def test_spectral_weights_for_another_map_size():
 
 @pytest.fixture(params=["direct", "fft"])
 def kernel_route(request, monkeypatch):
-    from freqnet.spectral import fourier
-    monkeypatch.setattr(fourier, "_direct_dft_is_cheaper", lambda k, s: request.param == "direct")
+    from freqnet.domains.fourier import fast
+    monkeypatch.setattr(fast, "direct_dft_is_cheaper", lambda k, s: request.param == "direct")
     return request.param
 
 

@@ -16,7 +16,8 @@ import numpy
 import scipy.fft
 import scipy.special
 
-from . import strict
+from .. import fastpaths
+from . import short_dft, strict
 
 VALID_BACKENDS = ("numpy", "cupy", "strict")
 #: backends whose arrays live on a device (not host NumPy arrays)
@@ -315,8 +316,7 @@ def _fft_module(arr):
     return scipy.fft if mod is numpy else mod.fft
 
 
-#: Below this many elements one FFT thread is faster than FFT_WORKERS here
-#: (2 cores: rfft of 64x32x48 floats 79 vs 90 us; of 64x64x96, 312 vs 204 us).
+#: Below this many elements one FFT thread is faster than FFT_WORKERS (DESIGN.md §8).
 FFT_PARALLEL_MIN_SIZE = 1 << 17
 
 
@@ -335,99 +335,19 @@ def ifftn(a, s=None, axes=None, norm="backward"):
 
 
 def rfftn(a, s=None, axes=None, norm="backward"):
-    n = _short_last_axis(a, s, axes, _REAL_DTYPES)
-    if n and n == a.shape[-1]:
-        m = n // 2 + 1
-        out = a.reshape(-1, n) @ _dft_matrix(n, a.dtype.str, norm, inverse=False)
-        return out.view(_COMPLEX_OF[a.dtype.str]).reshape(a.shape[:-1] + (m,))
+    return fastpaths.route(short_dft.rfftn, _rfftn, a, s, axes, norm)
+
+
+def _rfftn(a, s, axes, norm):
     return _fft_module(a).rfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
 
 
 def irfftn(a, s=None, axes=None, norm="backward"):
-    n = _short_last_axis(a, s if s is not None or not a.ndim else (2 * (a.shape[-1] - 1),),
-                         axes, _COMPLEX_DTYPES)
-    if n and a.shape[-1] == n // 2 + 1:
-        m = a.shape[-1]
-        ri = numpy.ascontiguousarray(a).view(_REAL_OF[a.dtype.str]).reshape(-1, 2 * m)
-        return (ri @ _dft_matrix(n, ri.dtype.str, norm, inverse=True)).reshape(a.shape[:-1] + (n,))
+    return fastpaths.route(short_dft.irfftn, _irfftn, a, s, axes, norm)
+
+
+def _irfftn(a, s, axes, norm):
     return _fft_module(a).irfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
-
-
-def real_dft_adjoint(g, n, axes, norm, of):
-    """The exact adjoint of ``rfftn`` (``of="rfft"``: g a half spectrum in
-    PyTorch's gradient convention, result real of length n) or of ``irfftn``
-    (``of="irfft"``: g real of length n, result a half spectrum) over the last
-    axis, as one GEMM with the transposed cached DFT matrix, which needs no
-    d_k weighting; None where the GEMM route does not apply (callers then use
-    the FFT form of THEORY.md §0)."""
-    if of == "rfft":
-        if _short_last_axis(g, (n,), axes, _COMPLEX_DTYPES) is None or g.shape[-1] != n // 2 + 1:
-            return None
-        ri = numpy.ascontiguousarray(g).view(_REAL_OF[g.dtype.str]).reshape(-1, 2 * g.shape[-1])
-        return (ri @ _dft_matrix(n, ri.dtype.str, norm, inverse=False).T).reshape(g.shape[:-1] + (n,))
-    if _short_last_axis(g, (n,), axes, _REAL_DTYPES) is None or g.shape[-1] != n:
-        return None
-    out = g.reshape(-1, n) @ _dft_matrix(n, g.dtype.str, norm, inverse=True).T
-    return out.view(_COMPLEX_OF[g.dtype.str]).reshape(g.shape[:-1] + (n // 2 + 1,))
-
-
-# Short 1-D real transforms on the host as one real GEMM with a cached DFT
-# matrix: pocketfft's per-transform overhead dominates at these lengths
-# (rfft of 64x128x12 floats: 99 us pocketfft, 45 us GEMM; 64x64x24: 90 vs
-# 55 us; at length 48 the two tie). Same results to rounding, including
-# c2r ignoring the imaginary parts of the DC and Nyquist bins.
-DFT_GEMM_MAX_LEN = 32
-_REAL_DTYPES = ("<f4", "<f8")
-_COMPLEX_DTYPES = ("<c8", "<c16")
-_COMPLEX_OF = {"<f4": numpy.complex64, "<f8": numpy.complex128}
-_REAL_OF = {"<c8": numpy.float32, "<c16": numpy.float64}
-_DFT_CACHE = {}
-
-
-def _short_last_axis(a, s, axes, dtypes):
-    """n when this is a 1-D transform over the last axis of a host array
-    (of a dtype in ``dtypes``) with n <= DFT_GEMM_MAX_LEN, else None."""
-    if type(a) is not numpy.ndarray or a.dtype.str not in dtypes or a.ndim == 0 or a.size == 0:
-        return None
-    if axes is None or len(axes) != 1 or axes[0] not in (-1, a.ndim - 1):
-        return None
-    if s is None:
-        n = a.shape[-1]
-    elif len(s) == 1:
-        n = int(s[0])
-    else:
-        return None
-    return n if 1 <= n <= DFT_GEMM_MAX_LEN else None
-
-
-def _dft_matrix(n, real_dtype, norm, inverse):
-    """rfft: (n, 2m) with x @ D = interleaved (re, im) of the half spectrum;
-    irfft: (2m, n) with interleaved (re, im) @ E = the real signal."""
-    key = (n, real_dtype, norm, inverse)
-    mat = _DFT_CACHE.get(key)
-    if mat is None:
-        m = n // 2 + 1
-        k, t = numpy.arange(m), numpy.arange(n)
-        ang = 2 * numpy.pi * ((numpy.outer(k, t) % n) / n)               # (m, n)
-        cos, sin = numpy.cos(ang), numpy.sin(ang)
-        sin[0] = 0.0
-        if n % 2 == 0:
-            sin[n // 2] = 0.0
-        scale = {"backward": 1.0 / n if inverse else 1.0, "forward": 1.0 if inverse else 1.0 / n,
-                 "ortho": 1.0 / numpy.sqrt(n)}.get(norm or "backward")
-        if scale is None:
-            raise ValueError(f'norm must be "backward", "ortho" or "forward"; got {norm!r}')
-        if inverse:
-            d = numpy.full(m, 2.0)
-            d[0] = 1.0
-            if n % 2 == 0:
-                d[-1] = 1.0
-            mat = numpy.stack([d[:, None] * cos, -d[:, None] * sin], axis=1).reshape(2 * m, n)
-        else:
-            mat = numpy.stack([cos.T, -sin.T], axis=2).reshape(n, 2 * m)
-        mat = numpy.ascontiguousarray(mat * scale, dtype=real_dtype)
-        _DFT_CACHE[key] = mat
-    return mat
 
 
 def next_fast_len(n):
@@ -435,20 +355,20 @@ def next_fast_len(n):
 
 
 # --------------------------------------------------------------------------
-# Host allocator (DESIGN.md §7). glibc hands freed blocks above its dynamic
-# mmap threshold back to the kernel and trims the heap top beyond twice that,
-# so every step's megabyte-sized temporaries return as fresh pages: about
-# 1,000 page faults per call here, more time than a 32x32 conv layer's
-# arithmetic. Keeping freed memory in the heap removes that cost.
-# FREQNET_MALLOC_TUNE=0 leaves the allocator alone.
+# Host allocator (DESIGN.md §7)
 
 MALLOC_MMAP_THRESHOLD = 32 << 20     # glibc's largest allowed value on 64-bit
 MALLOC_TRIM_THRESHOLD = 512 << 20
 
 
 def tune_host_allocator(mmap_threshold=MALLOC_MMAP_THRESHOLD, trim_threshold=MALLOC_TRIM_THRESHOLD):
-    """Raise glibc's mmap and trim thresholds (``mallopt``); False where the C
-    library has no ``mallopt`` (not glibc) or refuses the values."""
+    """Keep freed memory in the heap: raise glibc's mmap and trim thresholds
+    (``mallopt``). By default glibc returns freed blocks above its dynamic
+    mmap threshold to the kernel, so every step's megabyte-sized temporaries
+    come back as fresh pages (page faults cost more than a small conv
+    layer's arithmetic). Called by the training entry points (the CLI, the
+    demos, the benchmarks), never on import. False where the C library has
+    no ``mallopt`` (not glibc) or refuses the values."""
     import ctypes
     import ctypes.util
     try:
@@ -458,9 +378,3 @@ def tune_host_allocator(mmap_threshold=MALLOC_MMAP_THRESHOLD, trim_threshold=MAL
     m_trim_threshold, m_mmap_threshold = -1, -3
     return bool(mallopt(m_mmap_threshold, int(mmap_threshold))) and \
         bool(mallopt(m_trim_threshold, int(trim_threshold)))
-
-
-if os.environ.get("FREQNET_MALLOC_TUNE", "1") != "0":
-    host_allocator_tuned = tune_host_allocator()
-else:
-    host_allocator_tuned = False

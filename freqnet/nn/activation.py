@@ -19,164 +19,44 @@ Pointwise activations ``ReLU``, ``Sigmoid``, ``Tanh``, ``GELU``, two modes:
 Spectral-native ``CReLU`` and ``ModReLU`` act on coefficients and have no
 spatial twin.
 
-Each layer takes ``domain=``; the domain-specific maths sits in one table
-(:data:`BRANCHES`, one object per domain), so adding a domain means adding an
-entry there. Exact mode works in every registered domain.
+Each layer takes ``domain=``; the maths on that domain's spectra comes from
+its :class:`~freqnet.domains.Domain`. Exact mode works in every domain.
 """
 from .. import backend, ops
-from ..autograd import Function
-from ..ops import hartley as hops
-from ..spectral import hartley, polynomial
-from ._branch import domain_branch, spectrum_ndim
+from ..domains import get_domain
+from ..spectral import polynomial
+from ..tensor import Tensor
 from .module import Module, Parameter
-from .spectrum import get_domain, tag
+from .spectrum import expect_spectrum
 
 MODES = ("exact", "poly")
-
-
-# -- Fourier maths (rfft half spectra) -------------------------------------------------
-
-class PolynomialActivation(Function):
-    """y = p(x) on a half spectrum by spectral self-convolution (THEORY §5)."""
-
-    category = "activation"
-
-    def forward(self, x, coefficients, spatial_shape):
-        y, dp = polynomial.polynomial_forward(x, coefficients, spatial_shape)
-        self.save(dp)
-        self.spatial_shape = spatial_shape
-        return y
-
-    def backward(self, g):
-        (dp,) = self.saved
-        return polynomial.polynomial_backward(g, dp, self.spatial_shape), None, None
-
-
-class CReLUFunction(Function):
-    """ReLU on the real and imaginary parts of each coefficient, then the
-    Hermitian projection of the self-conjugate columns (see :class:`CReLU`)."""
-
-    category = "activation"
-
-    def forward(self, x, spatial_shape):
-        self.spatial_shape = spatial_shape
-        keep_re, keep_im = x.real > 0, x.imag > 0
-        self.save(keep_re, keep_im)
-        return polynomial.hermitian_project(_mask_parts(x, keep_re, keep_im), spatial_shape)
-
-    def backward(self, g):
-        keep_re, keep_im = self.saved
-        return _mask_parts(polynomial.hermitian_project(g, self.spatial_shape), keep_re, keep_im), None
-
-
-def _mask_parts(z, keep_re, keep_im):
-    """Re z where keep_re, plus i Im z where keep_im (dtype kept)."""
-    return (z.real * keep_re + 1j * (z.imag * keep_im)).astype(z.dtype, copy=False)
-
-
-class ModReLUFunction(Function):
-    """z * ReLU(|z| + b) / |z| with b per channel (axis 1); 0 where z = 0.
-
-    Backward (THEORY §0 convention), on the active set |z| + b > 0, |z| > 0:
-    grad_z = s g - (b/|z|^2) Re(conj(g) z) z/|z| with s = 1 + b/|z|, and
-    grad_b = sum Re(conj(g) z/|z|) over batch and bins.
-    """
-
-    category = "activation"
-
-    def forward(self, z, bias):
-        xp = backend.array_module(z)
-        b = bias.reshape((1, -1) + (1,) * (z.ndim - 2)).astype(z.real.dtype, copy=False)
-        m = xp.abs(z)
-        active = (m + b > 0) & (m > 0)
-        inv_m = xp.where(active, 1 / xp.where(active, m, 1), 0)
-        self.save(z, inv_m, b)
-        return z * (1 + b * inv_m) * active
-
-    def backward(self, g):
-        z, inv_m, b = self.saved
-        unit = z * inv_m                                     # z/|z| on the active set, else 0
-        along = (g.conj() * unit).real                       # Re(conj(g) z/|z|)
-        gz = g * (1 + b * inv_m) * (inv_m > 0) - (b * inv_m) * along * unit
-        gb = along.sum(axis=(0,) + tuple(range(2, g.ndim))) if self.needs(1) else None
-        return gz, gb
-
-
-class FourierActivationMaths:
-    """The Fourier-domain (rfft half spectrum) implementations."""
-
-    def bound(self, x):
-        """Largest per-map spectral bound in the batch, a Python float."""
-        return float(polynomial.spectral_bound(x.data, x.spatial_shape).max())
-
-    def polynomial(self, x, coefficients):
-        return PolynomialActivation()(x, tuple(float(a) for a in coefficients), x.spatial_shape)
-
-    def crelu(self, x):
-        return CReLUFunction()(x, x.spatial_shape)
-
-    def modrelu(self, x, bias):
-        return ModReLUFunction()(x, bias)
-
-
-class HartleyActivationMaths:
-    """The Hartley-domain (real, full-size spectrum) implementations, all real.
-
-    The bound (1/N) sum_k sqrt(He^2 + Ho^2) equals the Fourier one (|X_k|), so
-    a poly activation picks the same polynomial as its Fourier twin. On real
-    coefficients CReLU is ReLU of each coefficient and ModReLU shrinks each
-    coefficient's modulus keeping its sign; like their Fourier versions they
-    are spectral-native, with no spatial twin.
-    """
-
-    def bound(self, x):
-        return float(hartley.spectral_bound(x.data, len(x.spatial_shape)).max())
-
-    def polynomial(self, x, coefficients):
-        return hops.HartleyPolynomial()(x, tuple(float(a) for a in coefficients), x.spatial_shape)
-
-    def crelu(self, x):
-        return ops.relu(x)
-
-    def modrelu(self, x, bias):
-        return ModReLUFunction()(x, bias)
-
-
-#: domain name -> its activation maths; a new domain adds an entry here.
-BRANCHES = {"fourier": FourierActivationMaths(), "hartley": HartleyActivationMaths()}
 
 
 # -- functional forms -------------------------------------------------------------------
 
 def polynomial_activation(x, coefficients):
     """p(x) = sum_j a_j x^j on the spectrum ``x`` (degree >= 1), no transform."""
-    spectrum_ndim(x, "polynomial_activation")
-    maths = domain_branch(BRANCHES, x.domain, "polynomial_activation")
-    return tag(maths.polynomial(x, coefficients), x.domain, x.spatial_shape)
+    return expect_spectrum(x, None, "polynomial_activation").polynomial(
+        x, coefficients, "polynomial_activation")
 
 
 def spectral_bound(x):
-    """Per-map bound (1/N) sum_k d_k |X_k| >= max |x| (THEORY §4c), shape (B, C)."""
-    spectrum_ndim(x, "spectral_bound", "fourier")
-    from ..tensor import Tensor
-    return Tensor(polynomial.spectral_bound(x.data, x.spatial_shape))
+    """Per-map bound (1/N) sum_k |X_k| >= max |x| (THEORY §4c), shape (B, C)."""
+    return Tensor(expect_spectrum(x, None, "spectral_bound").spectral_bound(x))
 
 
 def crelu(x):
     """CReLU (Trabelsi et al.) on a spectrum; see :class:`CReLU`."""
-    spectrum_ndim(x, "crelu")
-    maths = domain_branch(BRANCHES, x.domain, "crelu")
-    return tag(maths.crelu(x), x.domain, x.spatial_shape)
+    return expect_spectrum(x, None, "crelu").crelu(x, "crelu")
 
 
 def modrelu(x, bias):
     """modReLU (Arjovsky et al.) on a spectrum with per-channel ``bias``."""
-    spectrum_ndim(x, "modrelu")
+    dom = expect_spectrum(x, None, "modrelu")
     if bias.shape != (x.shape[1],):
         raise ValueError(f"modrelu: bias must have shape ({x.shape[1]},) (one per channel), "
                          f"got {tuple(bias.shape)}")
-    maths = domain_branch(BRANCHES, x.domain, "modrelu")
-    return tag(maths.modrelu(x, bias), x.domain, x.spatial_shape)
+    return dom.modrelu(x, bias, "modrelu")
 
 
 # -- layers ------------------------------------------------------------------------------
@@ -192,14 +72,12 @@ class _PointwiseActivation(Module):
     * training: the running radius, taken after the update, so training
       fits the weights to (almost) the polynomial eval will use. Unlike batch
       norm's statistics, the radius does not normalize: it picks the
-      function, and a new polynomial per batch (b itself, or max(b, running))
-      trains the network for surrogates eval never applies. Measured on the
-      pure-spectral MNIST-1D demo (demos/train_pure_spectral.py): test
-      accuracy 18% with b per batch (the rule before the buffer), 60% with
-      max(b, running), 82% with the running radius. Coverage: b is an upper
-      bound on max |x|, typically about 2x loose (THEORY §4c), so a batch
-      whose b exceeds the running mean of b still lies inside [-r, r] but
-      for rare outliers, where p_r stays a polynomial (it grows, no NaN).
+      function, and a new polynomial per batch would train the network for
+      surrogates eval never applies (docs/DESIGN.md §8 has the measurements).
+      Coverage: b is an upper bound on max |x|, typically about 2x loose
+      (THEORY §4c), so a batch whose b exceeds the running mean of b still
+      lies inside [-r, r] but for rare outliers, where p_r stays a
+      polynomial (it grows, no NaN).
     * eval: the running radius, so the layer is a fixed function of each
       sample, whatever the other samples in the batch. Before any training
       batch there is no estimate, and eval falls back to b (batch-dependent).
@@ -225,23 +103,19 @@ class _PointwiseActivation(Module):
             raise ValueError(f"{name}: momentum must be a number in (0, 1], got {momentum!r}")
         self.r, self.momentum = r, float(momentum)
         if mode == "poly":
-            domain_branch(BRANCHES, self.domain, name)
             if r == "auto":
                 self.register_buffer("running_radius", backend.xp.zeros((), dtype="float64"))
 
     def forward(self, x):
         name = type(self).__name__
-        ndim = spectrum_ndim(x, name, self.domain)
+        dom = expect_spectrum(x, None, name, self.domain)
         if self.mode == "exact":
-            dom = get_domain(self.domain)
-            y = dom.to_spectrum(type(self).spatial_op(dom.to_spatial(x, x.spatial_shape)), ndim)
-        else:
-            maths = domain_branch(BRANCHES, self.domain, name)
-            r = self._auto_radius(maths.bound(x)) if self.r == "auto" else float(self.r)
-            coefficients = polynomial.least_squares_fit(
-                self.function, max(r, polynomial.MIN_RADIUS), self.degree)
-            y = maths.polynomial(x, coefficients)
-        return tag(y, self.domain, x.spatial_shape)
+            return dom.to_spectrum(type(self).spatial_op(dom.to_spatial(x)), len(x.spatial_shape))
+        bound = float(dom.spectral_bound(x).max()) if self.r == "auto" else None
+        r = self._auto_radius(bound) if self.r == "auto" else float(self.r)
+        coefficients = polynomial.least_squares_fit(
+            self.function, max(r, polynomial.MIN_RADIUS), self.degree)
+        return dom.polynomial(x, coefficients, name)
 
     def _auto_radius(self, batch_bound):
         """The fit radius of ``r="auto"`` from the batch bound (class docstring)."""
@@ -309,11 +183,9 @@ class CReLU(Module):
     def __init__(self, domain="fourier"):
         super().__init__()
         self.domain = get_domain(domain).name
-        domain_branch(BRANCHES, self.domain, "CReLU")
 
     def forward(self, x):
-        spectrum_ndim(x, "CReLU", self.domain)
-        return crelu(x)
+        return expect_spectrum(x, None, "CReLU", self.domain).crelu(x, "CReLU")
 
     def extra_repr(self):
         return f"domain={self.domain!r}"
@@ -334,11 +206,10 @@ class ModReLU(Module):
         super().__init__()
         self.num_channels = int(num_channels)
         self.domain = get_domain(domain).name
-        domain_branch(BRANCHES, self.domain, "ModReLU")
         self.bias = Parameter(backend.xp.zeros(self.num_channels, dtype=dtype))
 
     def forward(self, x):
-        spectrum_ndim(x, "ModReLU", self.domain)
+        expect_spectrum(x, None, "ModReLU", self.domain)
         if x.shape[1] != self.num_channels:
             raise ValueError(f"ModReLU: expected {self.num_channels} channels, got {x.shape[1]} "
                              f"(input shape {x.shape})")

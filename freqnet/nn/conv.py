@@ -45,55 +45,10 @@ memory order) pays no transposes.
 """
 import math
 
-from ..ops import hartley as hops
-from ..ops import spectral as sops
-from ..spectral import fourier
+from ..domains import get_domain
 from . import init
-from ._branch import check_bias, check_parameterization, domain_branch
 from .module import Module, Parameter
-from .spectrum import expect_spectrum, tag
-
-def _conv_fourier(x, weight, bias, parameterization, modes, layer):
-    s = x.spatial_shape
-    n = math.prod(s)
-    if parameterization == "spatial":
-        fourier.check_kernel_fits(weight.shape[2:], s, layer)
-        w_hat = sops.KernelSpectrum()(weight, s)
-        return tag(sops.SpectralMix()(x, w_hat, bias, n), "fourier", s)
-    if modes is None:
-        want = fourier.spectrum_shape(s)
-        if tuple(weight.shape[2:]) != want:
-            raise ValueError(
-                f"{layer}: full-size spectral weights over {tuple(weight.shape[2:])} frequencies "
-                f"do not fit the input, whose half spectrum is {want} (spatial shape {s})")
-        w_hat = sops.SpectralWeights()(weight, s, None)
-        return tag(sops.SpectralMix()(x, w_hat, bias, n), "fourier", s)
-    fourier.check_modes(modes, s, layer)
-    w_hat = sops.SpectralWeights()(weight, s, modes)
-    y = sops.SpectralMix()(sops.LowModes()(x, s, modes), w_hat, bias, n)
-    return tag(sops.ScatterModes()(y, s, modes), "fourier", s)
-
-
-def _conv_hartley(x, weight, bias, parameterization, modes, layer):
-    """Z = We X - Wo X^- on real Hartley spectra (THEORY.md §9(c)(ii)); the
-    spatial kernel is placed as in the Fourier branch, so both domains give
-    the same circular correlation. Spectral weights are the real DHT of a
-    full-size kernel (every real array is one: no projection needed)."""
-    s = x.spatial_shape
-    if parameterization == "spatial":
-        fourier.check_kernel_fits(weight.shape[2:], s, layer)
-        w_hat = hops.HartleyKernelSpectrum()(weight, s)
-    else:
-        if tuple(weight.shape[2:]) != tuple(s):
-            raise ValueError(
-                f"{layer}: full-size Hartley weights over {tuple(weight.shape[2:])} frequencies "
-                f"do not fit the input, whose spectrum is {tuple(s)}")
-        w_hat = hops.MixingLayout()(weight)
-    return tag(hops.HartleyMix()(x, w_hat, bias, math.prod(s)), "hartley", s)
-
-
-#: domain -> implementation of the convolution on that domain's spectra
-CONV_IMPLEMENTATIONS = {"fourier": _conv_fourier, "hartley": _conv_hartley}
+from .spectrum import check_bias, check_parameterization, expect_spectrum
 
 
 def _check_channels(x, in_channels, layer):
@@ -110,8 +65,7 @@ def spectral_conv(x, weight, bias=None, parameterization="spatial", modes=None, 
     dom = expect_spectrum(x, weight.ndim - 2, layer)
     _check_channels(x, weight.shape[1], layer)
     check_bias(bias, weight.shape[0], layer)
-    impl = domain_branch(CONV_IMPLEMENTATIONS, dom.name, layer)
-    return impl(x, weight, bias, parameterization, modes, layer)
+    return dom.conv(x, weight, bias, parameterization, modes, layer)
 
 
 def _ntuple(value, n, what, layer):
@@ -119,29 +73,6 @@ def _ntuple(value, n, what, layer):
     if len(vals) != n or any(not isinstance(v, int) or v < 1 for v in vals):
         raise ValueError(f"{layer}: {what} must be a positive int or {n} of them, got {value!r}")
     return vals
-
-
-def _spectral_weight_fourier(out_channels, in_channels, ndim, modes, spatial_shape, dtype):
-    if modes is not None:
-        freq = (modes,) if ndim == 1 else (2 * modes, modes)
-    else:
-        freq = fourier.spectrum_shape(spatial_shape)
-    bound = 1.0 / (2.0 * in_channels) ** 0.5
-    return init.uniform((out_channels, in_channels) + freq, bound, init.complex_dtype(dtype))
-
-
-def _spectral_weight_hartley(out_channels, in_channels, ndim, modes, spatial_shape, dtype):
-    """Real full-size weights U(-b, b), b = 1/sqrt(in): E W^2 = 1/(3 in), as the
-    Fourier init's E|W|^2 (W_H = Re W - Im W)."""
-    if modes is not None:
-        raise ValueError("domain='hartley' has no modes= truncation; give spatial_shape= "
-                         "(full-size Hartley weights)")
-    bound = 1.0 / float(in_channels) ** 0.5
-    return init.uniform((out_channels, in_channels) + tuple(spatial_shape), bound, dtype)
-
-
-#: domain -> initial spectral-parameterization weight
-SPECTRAL_INIT = {"fourier": _spectral_weight_fourier, "hartley": _spectral_weight_hartley}
 
 
 class _SpectralConvNd(Module):
@@ -152,8 +83,8 @@ class _SpectralConvNd(Module):
                  spatial_shape=None, dtype="float32"):
         super().__init__()
         layer = type(self).__name__
-        domain_branch(CONV_IMPLEMENTATIONS, domain, layer)
-        self.domain = domain
+        dom = get_domain(domain)
+        self.domain = dom.name
         check_parameterization(parameterization, layer)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.parameterization = parameterization
@@ -176,14 +107,14 @@ class _SpectralConvNd(Module):
             if modes is None and spatial_shape is None:
                 raise ValueError(f"{layer}: parameterization='spectral' needs modes= (FNO-style "
                                  f"truncation) or spatial_shape= (full-size weights)")
-            if modes is not None:
-                if not isinstance(modes, int) or modes < 1:
-                    raise ValueError(f"{layer}: modes must be a positive int, got {modes!r}")
-                if self.spatial_shape is not None:
-                    fourier.check_modes(modes, self.spatial_shape, layer)
+            if modes is not None and (not isinstance(modes, int) or modes < 1):
+                raise ValueError(f"{layer}: modes must be a positive int, got {modes!r}")
             fan_in = self.in_channels * math.prod(self.kernel_size or (1,))
-            self.weight = Parameter(SPECTRAL_INIT[self.domain](
-                self.out_channels, self.in_channels, self.ndim, modes, self.spatial_shape, dtype))
+            freq, bound = dom.spectral_conv_weight_init(self.in_channels, self.ndim, modes,
+                                                        self.spatial_shape, layer)
+            dtype_w = init.complex_dtype(dtype) if dom.is_complex else dtype
+            self.weight = Parameter(init.uniform((self.out_channels, self.in_channels) + freq,
+                                                 bound, dtype_w))
         self.bias = Parameter(init.uniform((self.out_channels,), init.default_bound(fan_in), dtype)) \
             if bias else None
 
@@ -194,8 +125,7 @@ class _SpectralConvNd(Module):
             raise ValueError(f"{layer}: built for {self.spatial_shape} maps (full-size spectral "
                              f"weights), got a spectrum of spatial shape {x.spatial_shape}")
         _check_channels(x, self.in_channels, layer)
-        impl = domain_branch(CONV_IMPLEMENTATIONS, dom.name, layer)
-        return impl(x, self.weight, self.bias, self.parameterization, self.modes, layer)
+        return dom.conv(x, self.weight, self.bias, self.parameterization, self.modes, layer)
 
     def extra_repr(self):
         parts = [f"{self.in_channels}, {self.out_channels}"]

@@ -25,15 +25,11 @@ Weight storage (``parameterization``):
 """
 import math
 
-from .. import backend
+from ..domains import get_domain
 from ..ops import reshape, matmul, transpose
-from ..ops import hartley as hops
-from ..ops import spectral as sops
-from ..spectral import fourier, hartley
 from . import init
-from ._branch import PARAMETERIZATIONS, check_bias, check_parameterization, domain_branch
 from .module import Module, Parameter
-from .spectrum import expect_spectrum
+from .spectrum import check_bias, check_parameterization, expect_spectrum
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, as ``torch.nn.functional.linear``, on a spatial tensor."""
@@ -92,71 +88,24 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
-def _checked_spectral_weight(weight, x, layer):
-    """``weight`` as V, after checking it is (out_features,) + the spectrum's (C, ...) shape."""
-    want = (weight.shape[0],) + tuple(x.shape[1:])
-    if tuple(weight.shape) != want:
-        raise ValueError(f"{layer}: spectral weights of shape {tuple(weight.shape)} do not "
-                         f"fit a spectrum of shape {x.shape}; expected {want}")
-    return weight
-
-
-def _readout_fourier(x, weight, bias, parameterization, layer):
-    s = x.spatial_shape
-    if parameterization == "spatial":
-        v = sops.ParsevalDual()(weight, x.shape[1], s)
-    else:
-        v = _checked_spectral_weight(weight, x, layer)
-    return sops.SpectralReadout()(x, v, bias)
-
-
-def _readout_hartley(x, weight, bias, parameterization, layer):
-    """out = sum V X + b with V = DHT(A)/N, real (Parseval for the DHT)."""
-    if parameterization == "spatial":
-        v = hops.HartleyParsevalDual()(weight, x.shape[1], x.spatial_shape)
-    else:
-        v = _checked_spectral_weight(weight, x, layer)
-    return hops.HartleyReadout()(x, v, bias)
-
-
-#: domain -> implementation of the spectral readout
-READOUT_IMPLEMENTATIONS = {"fourier": _readout_fourier, "hartley": _readout_hartley}
-
-
 def spectral_linear(x, weight, bias=None, parameterization="spatial", ndim=2,
-                    layer="spectral_linear"):
+                    layer="spectral_linear", domain=None):
     """Functional SpectralLinear: logits (B, J) from a spectrum (module docstring)."""
-    dom = expect_spectrum(x, ndim, layer)
+    dom = expect_spectrum(x, ndim, layer, domain)
+    check_parameterization(parameterization, layer)
     if parameterization == "spatial":
         features = x.shape[1] * math.prod(x.spatial_shape)
         if weight.ndim != 2 or weight.shape[1] != features:
             raise ValueError(
                 f"{layer}: expected a weight of shape (out_features, {features}) for "
                 f"{x.shape[1]} channels of {x.spatial_shape} maps, got {tuple(weight.shape)}")
-    elif parameterization != "spectral":
-        raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
-                         f"got {parameterization!r}")
+    else:
+        want = (weight.shape[0],) + tuple(x.shape[1:])
+        if tuple(weight.shape) != want:
+            raise ValueError(f"{layer}: spectral weights of shape {tuple(weight.shape)} do not "
+                             f"fit a spectrum of shape {x.shape}; expected {want}")
     check_bias(bias, weight.shape[0], layer)
-    return domain_branch(READOUT_IMPLEMENTATIONS, dom.name, layer)(
-        x, weight, bias, parameterization, layer)
-
-
-def _spectral_weight_fourier(weight_2d, channels, spatial_shape):
-    """V = d conj(rfft2(A)) / N of an initial spatial weight (plain arrays)."""
-    a = weight_2d.reshape((weight_2d.shape[0], channels) + tuple(spatial_shape))
-    axes = tuple(range(-len(spatial_shape), 0))
-    xp = backend.array_module(a)
-    return backend.rfftn(a, axes=axes).conj() * fourier.parseval_weights(spatial_shape, xp, a.dtype)
-
-
-def _spectral_weight_hartley(weight_2d, channels, spatial_shape):
-    """V = DHT(A) / N of an initial spatial weight (plain arrays, real)."""
-    a = weight_2d.reshape((weight_2d.shape[0], channels) + tuple(spatial_shape))
-    return hartley.dht(a, len(spatial_shape)) / a.dtype.type(math.prod(spatial_shape))
-
-
-#: domain -> initial spectral weights from an initial spatial weight
-SPECTRAL_INIT = {"fourier": _spectral_weight_fourier, "hartley": _spectral_weight_hartley}
+    return dom.readout(x, weight, bias, parameterization, layer)
 
 
 class SpectralLinear(Module):
@@ -170,8 +119,8 @@ class SpectralLinear(Module):
                  parameterization="spatial", domain="fourier", dtype="float32"):
         super().__init__()
         layer = type(self).__name__
-        domain_branch(READOUT_IMPLEMENTATIONS, domain, layer)
-        self.domain = domain
+        dom = get_domain(domain)
+        self.domain = dom.name
         check_parameterization(parameterization, layer)
         self.in_channels, self.out_features = int(in_channels), int(out_features)
         self.spatial_shape = tuple(int(n) for n in spatial_shape)
@@ -182,7 +131,7 @@ class SpectralLinear(Module):
         bound = init.default_bound(features)
         weight = init.uniform((self.out_features, features), bound, dtype)
         if parameterization == "spectral":
-            weight = SPECTRAL_INIT[self.domain](weight, self.in_channels, self.spatial_shape)
+            weight = dom.spectral_readout_weight(weight, self.in_channels, self.spatial_shape)
         self.weight = Parameter(weight)
         self.bias = Parameter(init.uniform((self.out_features,), bound, dtype)) if bias else None
 
@@ -194,7 +143,9 @@ class SpectralLinear(Module):
             raise ValueError(
                 f"{layer}: expected {self.in_channels} channels of {self.spatial_shape} maps, got "
                 f"{x.shape[1]} channels of {x.spatial_shape} maps (input of shape {x.shape})")
-        return spectral_linear(x, self.weight, self.bias, self.parameterization, ndim, layer)
+        check_bias(self.bias, self.out_features, layer)
+        return get_domain(self.domain).readout(x, self.weight, self.bias, self.parameterization,
+                                               layer)
 
     def extra_repr(self):
         return (f"in_channels={self.in_channels}, spatial_shape={self.spatial_shape}, "

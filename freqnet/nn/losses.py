@@ -13,8 +13,8 @@
 from .. import backend, ops
 from ..autograd import Function
 from ..tensor import Tensor
-from ._branch import parseval_weights, spectrum_ndim
 from .module import Module
+from .spectrum import expect_spectrum
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -223,15 +223,15 @@ def spectral_mse_loss(input, target, reduction="mean"):  # noqa: A002
     with the d_k weights (THEORY §8c). "none" gives the per-map sum of squares
     (B, C); "mean" divides the total by the number of spatial elements."""
     _check_reduction(reduction, "spectral_mse_loss")
-    ndim = spectrum_ndim(input, "spectral_mse_loss")
-    spectrum_ndim(target, "spectral_mse_loss", input.domain)
+    dom = expect_spectrum(input, None, "spectral_mse_loss")
+    ndim = len(input.spatial_shape)
+    expect_spectrum(target, ndim, "spectral_mse_loss", input.domain)
     if target.shape != input.shape or target.spatial_shape != input.spatial_shape:
         raise ValueError(f"spectral_mse_loss: target shape {target.shape} (spatial "
                          f"{target.spatial_shape}) differs from input shape {input.shape} "
                          f"(spatial {input.spatial_shape})")
     xp = backend.array_module(input.data)
-    weights = parseval_weights(input.domain, input.spatial_shape, xp,
-                               input.data.real.dtype, "spectral_mse_loss")
+    weights = dom.parseval_weights(input.spatial_shape, xp, input.data.real.dtype)
     n_spatial = 1
     for n in input.spatial_shape:
         n_spatial *= n

@@ -12,72 +12,21 @@
 * ``GlobalAvgPool``: DC bin / N, a real (B, C) tensor.
 Outputs are spectra tagged with the new spatial shape (GAP: a plain tensor).
 """
-from ..ops import hartley as hops
-from ..ops import spectral as sops
-from ..spectral import fourier
-from ._branch import domain_branch
+from ..domains import get_domain
 from .module import Module
-from .spectrum import check_ndim, expect_spectrum, tag
+from .spectrum import check_ndim, expect_spectrum
 
 
-def _avg_pool_fourier(x, s, layer):
-    shape = x.spatial_shape
-    fourier.check_divisible(shape, s, layer)
-    return tag(sops.AvgPoolSpectrum()(x, shape, s), "fourier", tuple(n // s for n in shape))
-
-
-def _spectral_pool_fourier(x, out_shape, layer):
-    fourier.check_crop(x.spatial_shape, out_shape, layer)
-    return tag(sops.SpectralCrop()(x, x.spatial_shape, out_shape), "fourier", out_shape)
-
-
-def _global_avg_pool_fourier(x, layer):
-    shape = x.spatial_shape
-    n = 1
-    for k in shape:
-        n *= k
-    return sops.DCMean()(x, n, len(shape))
-
-
-def _avg_pool_hartley(x, s, layer):
-    """Box correlation then fold, on a real Hartley spectrum (THEORY.md §6, §9(c)(ii))."""
-    shape = x.spatial_shape
-    fourier.check_divisible(shape, s, layer)
-    return tag(hops.HartleyAvgPool()(x, shape, s), "hartley", tuple(n // s for n in shape))
-
-
-def _global_avg_pool_hartley(x, layer):
-    """The Hartley DC bin is sum x as well: DC / N, real."""
-    return _global_avg_pool_fourier(x, layer)
-
-
-def _spectral_pool_hartley(x, out_shape, layer):
-    fourier.check_crop(x.spatial_shape, out_shape, layer)
-    return tag(hops.HartleySpectralCrop()(x, x.spatial_shape, out_shape), "hartley", out_shape)
-
-
-#: domain -> implementation, one table per layer
-AVG_POOL_IMPLEMENTATIONS = {"fourier": _avg_pool_fourier, "hartley": _avg_pool_hartley}
-SPECTRAL_POOL_IMPLEMENTATIONS = {"fourier": _spectral_pool_fourier,
-                                 "hartley": _spectral_pool_hartley}
-GLOBAL_AVG_POOL_IMPLEMENTATIONS = {"fourier": _global_avg_pool_fourier,
-                                   "hartley": _global_avg_pool_hartley}
-
-
-def _ndim_of(x, ndim):
-    """``ndim`` if given, else the rank of the tag (or of x, to get the error)."""
-    if ndim is not None:
-        return ndim
-    shape = getattr(x, "spatial_shape", None)
-    return len(shape) if shape else max(getattr(x, "ndim", 3) - 2, 1)
-
-
-def avg_pool(x, kernel_size, ndim=None, layer="avg_pool"):
-    """Average pooling with window = stride = ``kernel_size`` on a spectrum."""
-    dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
+def _check_kernel_size(kernel_size, layer):
     if not isinstance(kernel_size, int) or kernel_size < 1:
         raise ValueError(f"{layer}: kernel_size must be a positive int, got {kernel_size!r}")
-    return domain_branch(AVG_POOL_IMPLEMENTATIONS, dom.name, layer)(x, kernel_size, layer)
+
+
+def avg_pool(x, kernel_size, ndim=None, layer="avg_pool", domain=None):
+    """Average pooling with window = stride = ``kernel_size`` on a spectrum."""
+    dom = expect_spectrum(x, ndim, layer, domain)
+    _check_kernel_size(kernel_size, layer)
+    return dom.avg_pool(x, kernel_size, layer)
 
 
 def _output_size(x, factor, output_size):
@@ -87,17 +36,15 @@ def _output_size(x, factor, output_size):
     return tuple(max(n // factor, 1) for n in x.spatial_shape)
 
 
-def spectral_pool(x, factor=None, output_size=None, ndim=None, layer="spectral_pool"):
+def spectral_pool(x, factor=None, output_size=None, ndim=None, layer="spectral_pool", domain=None):
     """Spectral pooling (crop) to ``output_size`` or to sizes n // ``factor``."""
-    dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
-    out = _output_size(x, factor, output_size)
-    return domain_branch(SPECTRAL_POOL_IMPLEMENTATIONS, dom.name, layer)(x, out, layer)
+    dom = expect_spectrum(x, ndim, layer, domain)
+    return dom.crop(x, _output_size(x, factor, output_size), layer)
 
 
-def global_avg_pool(x, ndim=None, layer="global_avg_pool"):
+def global_avg_pool(x, ndim=None, layer="global_avg_pool", domain=None):
     """Mean of every channel: DC bin / N, a real (B, C) tensor."""
-    dom = expect_spectrum(x, _ndim_of(x, ndim), layer)
-    return domain_branch(GLOBAL_AVG_POOL_IMPLEMENTATIONS, dom.name, layer)(x, layer)
+    return expect_spectrum(x, ndim, layer, domain).gap(x, layer)
 
 
 class _AvgPoolNd(Module):
@@ -106,19 +53,15 @@ class _AvgPoolNd(Module):
     def __init__(self, kernel_size, stride=None, domain="fourier"):
         super().__init__()
         layer = type(self).__name__
-        domain_branch(AVG_POOL_IMPLEMENTATIONS, domain, layer)
-        self.domain = domain
-        if not isinstance(kernel_size, int) or kernel_size < 1:
-            raise ValueError(f"{layer}: kernel_size must be a positive int, got {kernel_size!r}")
+        self.domain = get_domain(domain).name
+        _check_kernel_size(kernel_size, layer)
         if stride is not None and stride != kernel_size:
             raise ValueError(f"{layer}: only window = stride pooling is exact on spectra; got "
                              f"kernel_size={kernel_size}, stride={stride}")
         self.kernel_size = kernel_size
 
     def forward(self, x):
-        layer = type(self).__name__
-        expect_spectrum(x, self.ndim, layer, self.domain)
-        return avg_pool(x, self.kernel_size, self.ndim, layer)
+        return avg_pool(x, self.kernel_size, self.ndim, type(self).__name__, self.domain)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, domain={self.domain!r}"
@@ -145,8 +88,7 @@ class SpectralPool(Module):
     def __init__(self, factor=None, output_size=None, ndim=None, domain="fourier"):
         super().__init__()
         layer = type(self).__name__
-        domain_branch(SPECTRAL_POOL_IMPLEMENTATIONS, domain, layer)
-        self.domain = domain
+        self.domain = get_domain(domain).name
         if (factor is None) == (output_size is None):
             raise ValueError(f"{layer}: give exactly one of factor= or output_size=")
         if factor is not None and (not isinstance(factor, int) or factor < 1):
@@ -156,9 +98,8 @@ class SpectralPool(Module):
         self.factor, self.output_size = factor, output_size
 
     def forward(self, x):
-        layer = type(self).__name__
-        expect_spectrum(x, self.ndim, layer, self.domain)
-        return spectral_pool(x, self.factor, self.output_size, self.ndim, layer)
+        return spectral_pool(x, self.factor, self.output_size, self.ndim, type(self).__name__,
+                             self.domain)
 
     def extra_repr(self):
         size = f"factor={self.factor}" if self.factor is not None else f"output_size={self.output_size}"
@@ -179,14 +120,11 @@ class GlobalAvgPool(Module):
 
     def __init__(self, ndim=None, domain="fourier"):
         super().__init__()
-        domain_branch(GLOBAL_AVG_POOL_IMPLEMENTATIONS, domain, type(self).__name__)
-        self.domain = domain
+        self.domain = get_domain(domain).name
         self.ndim = ndim
 
     def forward(self, x):
-        layer = type(self).__name__
-        expect_spectrum(x, _ndim_of(x, self.ndim), layer, self.domain)
-        return global_avg_pool(x, self.ndim, layer)
+        return global_avg_pool(x, self.ndim, type(self).__name__, self.domain)
 
     def extra_repr(self):
         return f"ndim={self.ndim}, domain={self.domain!r}"

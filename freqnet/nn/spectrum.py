@@ -3,89 +3,26 @@
 DESIGN.md §4: a spectral tensor is the transform of a real spatial tensor
 over its last ``ndim`` axes (1D: (B, C, L); 2D: (B, C, H, W)) and carries its
 spatial shape. ``ToSpectrum`` is applied once at the input; every layer after
-it checks its input with :func:`expect_spectrum`.
-
-Each domain is a :class:`Domain` in :data:`DOMAINS`: ``"fourier"`` (rfft half
-spectra, complex) and ``"hartley"`` (real, full size; maths in
-:mod:`freqnet.spectral.hartley`, ops in :mod:`freqnet.ops.hartley`).
+it checks its input with :func:`expect_spectrum`, which returns the input's
+:class:`~freqnet.domains.Domain` (:mod:`freqnet.domains` holds each domain's
+maths).
 """
-from .. import fft
-from ..ops import hartley as hartley_ops
+from ..domains import DOMAINS, get_domain
 from ..tensor import Tensor
 from .module import Module
 
 
-class Domain:
-    """A transform domain: how to enter it, leave it, and the spectrum shape."""
-
-    name = None
-    complex = False
-
-    def spectrum_shape(self, spatial_shape):
-        raise NotImplementedError
-
-    def to_spectrum(self, x, ndim):
-        raise NotImplementedError
-
-    def to_spatial(self, spectrum, spatial_shape):
-        raise NotImplementedError
-
-
-class FourierDomain(Domain):
-    """rfft over the last ``ndim`` axes: (..., H, W) -> (..., H, W//2+1) complex."""
-
-    name = "fourier"
-    complex = True
-
-    def spectrum_shape(self, spatial_shape):
-        return tuple(spatial_shape[:-1]) + (spatial_shape[-1] // 2 + 1,)
-
-    def to_spectrum(self, x, ndim):
-        return fft.rfftn(x, axes=tuple(range(-ndim, 0)))
-
-    def to_spatial(self, spectrum, spatial_shape):
-        return fft.irfftn(spectrum, s=spatial_shape, axes=tuple(range(-len(spatial_shape), 0)))
-
-
-class HartleyDomain(Domain):
-    """True DHT over the last ``ndim`` axes: real, full size (THEORY.md §9(c)(ii))."""
-
-    name = "hartley"
-    complex = False
-
-    def spectrum_shape(self, spatial_shape):
-        return tuple(spatial_shape)
-
-    def to_spectrum(self, x, ndim):
-        return hartley_ops.dht(x, ndim)
-
-    def to_spatial(self, spectrum, spatial_shape):
-        return hartley_ops.idht(spectrum, len(spatial_shape))
-
-
-DOMAINS = {"fourier": FourierDomain(), "hartley": HartleyDomain()}
-
-
-def get_domain(name):
-    """The :class:`Domain` called ``name``, or an error listing the valid ones."""
-    try:
-        return DOMAINS[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown domain {name!r}; expected one of {sorted(DOMAINS)}") from None
-
-
-def tag(t, domain, spatial_shape):
-    """Mark ``t`` as a ``domain`` spectrum of ``spatial_shape`` and return it."""
-    return t.as_spectrum(domain, spatial_shape)
-
-
 def expect_spectrum(x, ndim, layer, domain=None):
-    """Check that ``x`` is a spectrum over ``ndim`` axes (B, C, *modes).
+    """Check that ``x`` is a spectrum over ``ndim`` axes (B, C, *modes); ``ndim``
+    None takes the rank from the spectrum's tag.
 
     Errors name what was expected and what was given: a spatial tensor, a
     spectrum that lost its spatial size, the wrong domain or the wrong rank.
     Returns the domain object.
     """
+    if ndim is None:
+        tagged = getattr(x, "spatial_shape", None)
+        ndim = len(tagged) if tagged else max(getattr(x, "ndim", 3) - 2, 1)
     if not isinstance(x, Tensor):
         raise TypeError(f"{layer}: expected a spectrum Tensor, got {type(x).__name__}")
     if x.domain is None:
@@ -148,8 +85,7 @@ class ToSpectrum(Module):
 
     def forward(self, x):
         expect_spatial(x, self.ndim, type(self).__name__)
-        spatial = tuple(x.shape[-self.ndim:])
-        return tag(get_domain(self.domain).to_spectrum(x, self.ndim), self.domain, spatial)
+        return get_domain(self.domain).to_spectrum(x, self.ndim)
 
     def extra_repr(self):
         return f"domain={self.domain!r}, ndim={self.ndim}"
@@ -167,8 +103,7 @@ class ToSpatial(Module):
             self.ndim = check_ndim(ndim)
 
     def forward(self, x):
-        dom = expect_spectrum(x, self.ndim, type(self).__name__, self.domain)
-        return dom.to_spatial(x, x.spatial_shape)
+        return expect_spectrum(x, self.ndim, type(self).__name__, self.domain).to_spatial(x)
 
     def extra_repr(self):
         return f"domain={self.domain!r}, ndim={self.ndim}"
@@ -188,3 +123,26 @@ class ToSpatial1d(ToSpatial):
 
 class ToSpatial2d(ToSpatial):
     ndim = 2
+
+
+#: how a layer may store its weights: spatial kernels, or their spectra (nn.conv, nn.linear)
+PARAMETERIZATIONS = ("spatial", "spectral")
+
+
+def check_parameterization(parameterization, layer):
+    """A clear error unless ``parameterization`` is one of :data:`PARAMETERIZATIONS`."""
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
+                         f"got {parameterization!r}")
+
+
+def check_bias(bias, features, layer):
+    """A clear error unless ``bias`` is None or has shape (features,)."""
+    if bias is not None and tuple(bias.shape) != (features,):
+        raise ValueError(f"{layer}: bias must have shape ({features},) (one per output), "
+                         f"got {tuple(bias.shape)}")
+
+
+__all__ = ["DOMAINS", "get_domain", "expect_spectrum", "expect_spatial", "check_ndim",
+           "ToSpectrum", "ToSpatial", "ToSpectrum1d", "ToSpectrum2d", "ToSpatial1d", "ToSpatial2d",
+           "PARAMETERIZATIONS", "check_parameterization", "check_bias"]

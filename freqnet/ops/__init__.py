@@ -1,6 +1,7 @@
 """Differentiable primitives, grouped by theme; each backward rule sits next
 to its forward (DESIGN.md §2)."""
 from .. import backend
+from ..tensor import Tensor
 from .arith import add, sub, mul, div, neg, power, matmul
 from .elementwise import exp, log, sqrt, abs, clip, where, relu, sigmoid, tanh, gelu
 from .complex import real, imag, conj, angle, complex
@@ -12,7 +13,6 @@ from . import fft
 
 def compare(name, a, b):
     """Elementwise comparison (``equal``, ``less``, ...): a bool tensor, no gradient."""
-    from ..tensor import Tensor
     da = a.data if isinstance(a, Tensor) else a
     db = b.data if isinstance(b, Tensor) else b
     xp = backend.array_module(da if isinstance(a, Tensor) else db)

@@ -2,6 +2,7 @@
 activations. Holomorphic rules use grad_z = g * conj(f'(z)) (THEORY.md §0)."""
 from .. import backend
 from ..autograd import Function
+from ..tensor import Tensor
 from ._util import broadcast_shape, shape_of, unbroadcast
 
 
@@ -164,7 +165,6 @@ def sqrt(x): return Sqrt()(x)
 def abs(x): return Abs()(x)  # noqa: A001  (NumPy's name)
 def clip(x, a_min=None, a_max=None): return Clip()(x, a_min, a_max)
 def where(cond, a, b):
-    from ..tensor import Tensor
     return Where()(cond.data if isinstance(cond, Tensor) else cond, a, b)
 def relu(x): return ReLU()(x)
 def sigmoid(x): return Sigmoid()(x)

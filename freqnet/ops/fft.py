@@ -12,10 +12,21 @@ the adjoint of a crop is a zero-pad.
 """
 from .. import backend
 from ..autograd import Function
-from ..spectral.fourier import bin_multiplicity as multiplicity
 from ._util import normalize_axes
 
 NORMS = ("backward", "ortho", "forward")
+
+
+def multiplicity(n, m=None, xp=None, dtype=None):
+    """d_k for the half spectrum of a length-n real signal (THEORY.md §0):
+    1 for k = 0 and (n even) k = n/2, else 2. Length ``m`` (default n//2+1)."""
+    xp = xp or backend.xp
+    m = n // 2 + 1 if m is None else m
+    d = xp.full(m, 2.0, dtype=dtype or "float64")
+    d[0] = 1.0
+    if n % 2 == 0 and n // 2 < m:
+        d[n // 2] = 1.0
+    return d
 _SWAP = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
@@ -98,10 +109,6 @@ class RFFTN(Function):
     def backward(self, g):
         xp = backend.array_module(g)
         n = self.s[-1]
-        if len(self.axes) == 1 and self.in_sizes == self.s:
-            gx = backend.real_dft_adjoint(g, n, self.axes, self.norm, of="rfft")
-            if gx is not None:
-                return gx, None, None, None
         inv_d = 1 / multiplicity(n, xp=xp, dtype=g.real.dtype)      # a product: complex / is ~15x slower
         g = g * inv_d.reshape((-1,) + (1,) * (g.ndim - 1 - self.axes[-1]))
         gx = backend.irfftn(g, s=self.s, axes=self.axes, norm=_SWAP[self.norm])
@@ -130,10 +137,6 @@ class IRFFTN(Function):
     def backward(self, g):
         xp = backend.array_module(g)
         n = self.s[-1]
-        if len(self.axes) == 1 and self.in_sizes[0] == n // 2 + 1:
-            gy = backend.real_dft_adjoint(g, n, self.axes, self.norm, of="irfft")
-            if gy is not None:
-                return gy, None, None, None
         gy = backend.rfftn(g, axes=self.axes, norm=_SWAP[self.norm])
         d = multiplicity(n, xp=xp, dtype=g.dtype)
         gy *= d.reshape((-1,) + (1,) * (g.ndim - 1 - self.axes[-1]))              # gy is ours: in place

@@ -2,6 +2,7 @@
 moves and casts. Each backward is the adjoint of a pure index map."""
 from .. import backend
 from ..autograd import Function
+from ..tensor import Tensor
 from ..backend import numpy as _np
 
 
@@ -167,7 +168,6 @@ def swapaxes(x, a, b): return SwapAxes()(x, a, b)
 
 
 def getitem(x, index):
-    from ..tensor import Tensor
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, tuple):

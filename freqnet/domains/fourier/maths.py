@@ -1,15 +1,22 @@
-"""Fourier half-spectrum mathematics on plain arrays (no autograd).
+"""The Fourier domain's mathematics on plain arrays: the reference forms.
 
 A Fourier spectrum of a real map over ``ndim`` (1 or 2) axes is its rfftn
 half spectrum with ``norm="backward"`` (THEORY.md §0): the leading spectral
 axis (2D) is a full axis of size H, the last one holds W//2+1 bins. Every
 function takes and returns arrays of the module of its input
-(``backend.array_module``) and, where it is linear, comes with its exact
+(``backend.array_module``) and, where it is linear, sits beside its exact
 adjoint in the PyTorch complex convention (THEORY.md §0: for Z = A z,
 grad_z = A^H grad_Z; for Z = conj(z), grad_z = conj(grad_Z)).
-"""
 
-from .. import backend
+Read in order: the half spectrum and its weights (§0), the convolution
+theorem on spectra (§1: kernel placement, kernel spectra, channel mixing),
+Hermitian symmetry, average pooling (§6), spectral pooling, FNO modes and
+the readout (§7). The speed routes that replace some of these live in
+:mod:`freqnet.domains.fourier.fast`; products of spectra (polynomial
+activations, §5) in :mod:`freqnet.domains.fourier.products`.
+"""
+from ... import backend
+from ...ops.fft import multiplicity
 
 _np = backend.numpy
 
@@ -24,27 +31,12 @@ def spectrum_shape(spatial_shape):
     return tuple(spatial_shape[:-1]) + (half_size(spatial_shape[-1]),)
 
 
-def bin_multiplicity(n, m=None, xp=None, dtype=None):
-    """d_k for the half spectrum of a length-n real signal (THEORY.md §0):
-    1 for k = 0 and (n even) k = n/2, else 2. Length ``m`` (default n//2+1)."""
-    xp = xp or backend.xp
-    m = half_size(n) if m is None else m
-    d = xp.full(m, 2.0, dtype=dtype or "float64")
-    d[0] = 1.0
-    if n % 2 == 0 and n // 2 < m:
-        d[n // 2] = 1.0
-    return d
-
-
-def multiplicity(spatial_shape, xp, dtype):
-    """d over the last spectral axis of a half spectrum of ``spatial_shape``
-    (THEORY.md §0), for broadcasting against it."""
-    return bin_multiplicity(spatial_shape[-1], xp=xp, dtype=dtype)
-
-
 def parseval_weights(spatial_shape, xp, dtype):
-    """d_v / N (THEORY.md §7): sum_n x[n] y[n] = sum_k w_k Re(X_k conj(Y_k))."""
-    return multiplicity(spatial_shape, xp, dtype) / float(_np.prod(spatial_shape))
+    """w over the spectral axes, broadcastable against a half spectrum, with
+    sum_n x[n] y[n] = (1/N) sum_k w_k Re(X_k conj(Y_k)) (THEORY.md §7):
+    d_v on the halved axis (each interior bin stands for itself and its mirror)."""
+    d = multiplicity(spatial_shape[-1], xp=xp, dtype=dtype)
+    return d.reshape((1,) * (len(spatial_shape) - 1) + (-1,))
 
 
 # --------------------------------------------------------------------------
@@ -60,7 +52,7 @@ def check_kernel_fits(kernel_shape, spatial_shape, layer="conv"):
 
 
 @backend.device_constant
-def _placement_index(k, n):
+def placement_index(k, n):
     """Target positions (i - k//2) mod n of the k kernel taps."""
     return (_np.arange(k) - k // 2) % n
 
@@ -89,7 +81,7 @@ def kernel_window(g, kernel_shape):
 
 
 def _kernel_index(kernel_shape, spatial_shape, xp):
-    idx = [_placement_index(k, n, xp=xp) for k, n in zip(kernel_shape, spatial_shape)]
+    idx = [placement_index(k, n, xp=xp) for k, n in zip(kernel_shape, spatial_shape)]
     if len(idx) == 1:
         return (Ellipsis, idx[0])
     return (Ellipsis, idx[0][:, None], idx[1][None, :])
@@ -104,26 +96,50 @@ def _row_flip(h):
     return (-_np.arange(h)) % h
 
 
-def hermitian_project(z, spatial_shape):
-    """Project a half spectrum onto the spectra of real maps.
+@backend.device_constant
+def _self_conjugate_columns(w):
+    """Columns 0 and (even W) W/2 of a half spectrum: their own mirror images."""
+    return _np.array([0] + ([w // 2] if w % 2 == 0 else []))
 
-    Only the self-paired columns are constrained: bin 0 and (even n) bin n/2
-    of the last axis. In 1D they become real; in 2D column v becomes
-    (Z[u, v] + conj(Z[-u, v])) / 2. The map is a real-linear orthogonal
-    projection, hence self-adjoint: its adjoint is itself.
-    """
+
+@backend.device_constant
+def _mirror_columns(w):
+    """The half-spectrum column that column v > W/2 of the full spectrum mirrors."""
+    return w - _np.arange(w // 2 + 1, w)
+
+
+def _as_grid(x_half, spatial_shape):
+    """View a 1D or 2D half spectrum as (M, H, W//2+1) (H = 1 in 1D)."""
+    h = spatial_shape[0] if len(spatial_shape) == 2 else 1
+    return x_half.reshape((-1, h, half_size(spatial_shape[-1]))), h
+
+
+def hermitian_project(z, spatial_shape):
+    """Project a half spectrum onto the spectra of real maps: a copy whose
+    self-conjugate columns (v = 0 and, for even W, v = W/2) are replaced by
+    their Hermitian part (Z[u] + conj(Z[-u]))/2, exactly what ``irfftn``
+    reads (it drops the other part); in 1D that sets Im Z = 0 at DC and
+    Nyquist. A real-linear orthogonal projection: its adjoint is itself."""
     xp = backend.array_module(z)
-    n = spatial_shape[-1]
-    cols = [0] + ([n // 2] if n % 2 == 0 else [])
-    out = z.copy()
-    for c in cols:
-        col = z[..., c]
-        if len(spatial_shape) == 1:
-            out[..., c] = col.real
-        else:
-            flip = _row_flip(spatial_shape[0], xp=xp)
-            out[..., c] = 0.5 * (col + col[..., flip].conj())
-    return out
+    x, h = _as_grid(z, spatial_shape)
+    cols = _self_conjugate_columns(spatial_shape[-1], xp=xp)
+    out = x.copy()
+    sc = x[..., cols]
+    out[..., cols] = (sc + sc[:, _row_flip(h, xp=xp), :].conj()) / 2
+    return out.reshape(z.shape)
+
+
+def hermitian_extend(x_half, spatial_shape):
+    """The full (M, H, W) spectrum that ``irfftn(x_half, s=spatial_shape)``
+    inverts: the Hermitian projection, mirrored, X[u, W-v] = conj(X[(-u) mod H, v]);
+    M = all leading axes flattened."""
+    xp = backend.array_module(x_half)
+    x, h = _as_grid(hermitian_project(x_half, spatial_shape), spatial_shape)
+    w = spatial_shape[-1]
+    full = xp.empty(x.shape[:2] + (w,), dtype=x.dtype)
+    full[..., : x.shape[-1]] = x
+    full[..., x.shape[-1]:] = x[:, _row_flip(h, xp=xp)][..., _mirror_columns(w, xp=xp)].conj()
+    return full
 
 
 def _add_alias_columns(out, z, spatial_shape, start):
@@ -242,62 +258,23 @@ def fold_adjoint(g, spatial_shape, s):
 
 
 def avg_pool(x, spatial_shape, s):
-    """AvgPool with window = stride = s on a half spectrum: fold(X conj(B)).
-    A C-ordered 1D spectrum takes :func:`_avg_pool_1d_gemm` instead."""
+    """AvgPool with window = stride = s on a half spectrum: fold(X conj(B))."""
     xp = backend.array_module(x)
-    if _takes_1d_gemm(x, spatial_shape):
-        return _avg_pool_1d_gemm(x, spatial_shape, s, transpose=False)
     return fold(x * _box_filter(spatial_shape, s, xp, x.dtype), spatial_shape, s)
 
 
 def avg_pool_adjoint(g, spatial_shape, s):
     """Adjoint of :func:`avg_pool`: grad_X = fold^H(grad_Y) * B."""
     xp = backend.array_module(g)
-    if _takes_1d_gemm(g, spatial_shape, any_order=True):
-        return _avg_pool_1d_gemm(xp.ascontiguousarray(g), spatial_shape, s, transpose=True)
     out = fold_adjoint(g, spatial_shape, s)
     out *= _box_filter(spatial_shape, s, xp, g.dtype).conj()
     return out
 
 
-def _takes_1d_gemm(z, spatial_shape, any_order=False):
-    """1D complex spectra in C order (or any order, for gradients: the
-    C-ordered copy plus the GEMM still beat the slices) take the GEMM route."""
-    return len(spatial_shape) == 1 and z.dtype.kind == "c" and (any_order or z.flags.c_contiguous)
-
-
-def _avg_pool_1d_gemm(z, spatial_shape, s, transpose):
-    """1D average pooling (or, with ``transpose``, its adjoint) as one real
-    GEMM on the interleaved (re, im) view of a C-ordered spectrum:
-    view(Y) = view(X) @ M. The map is real-linear (the mirrored aliases are
-    conjugates), so M is read off the slice implementation applied to the
-    real basis (:func:`_avg_pool_matrix`); the adjoint in the PyTorch
-    convention is view(grad_X) = view(grad_Y) @ M^T. On rows of 7-25 bins
-    this beats NumPy's short strided slices several times over."""
-    xp = backend.array_module(z)
-    real = z.real.dtype
-    m = _avg_pool_matrix(spatial_shape[-1], s, real.name, xp=xp)
-    if transpose:
-        m = m.T
-    rows = z.view(real).reshape(-1, z.shape[-1] * 2)
-    out = rows @ m
-    return out.view(z.dtype).reshape(z.shape[:-1] + (out.shape[-1] // 2,))
-
-
-@backend.device_constant
-def _avg_pool_matrix(n, s, dtype):
-    """M with view(avg_pool(X)) = view(X) @ M for length-n 1D half spectra."""
-    m = half_size(n)
-    basis = _np.eye(2 * m).view(_np.complex128)                       # (2m, m) complex rows
-    box = dirichlet(n, s, _np, "complex128", half=True)
-    pooled = fold(basis * box, (n,), s)                                 # (2m, m_out)
-    return _np.ascontiguousarray(pooled.view(_np.float64)).astype(dtype)
-
-
 # --------------------------------------------------------------------------
 # Spectral pooling: low-pass crop (Rippel et al. 2015; THEORY.md §6)
 
-def _crop_axis(zf, axis, n, n_out):
+def crop_axis(zf, axis, n, n_out):
     """Keep signed frequencies |q| < n_out/2 of a full axis; for even n_out the
     new Nyquist bin is the mean of bins n_out/2 and n - n_out/2."""
     xp = backend.array_module(zf)
@@ -311,7 +288,7 @@ def _crop_axis(zf, axis, n, n_out):
     return xp.concatenate(parts, axis=axis)
 
 
-def _crop_axis_adjoint(g, axis, n, n_out):
+def crop_axis_adjoint(g, axis, n, n_out):
     xp = backend.array_module(g)
     lo = (n_out + 1) // 2
     neg = (n_out - 1) // 2
@@ -359,7 +336,7 @@ def spectral_crop(z, spatial_shape, out_shape):
     is kept. Rows crop as a full axis; columns are the first W'//2+1 of the
     half spectrum."""
     if len(spatial_shape) == 2:
-        z = _crop_axis(z, z.ndim - 2, spatial_shape[0], out_shape[0])
+        z = crop_axis(z, z.ndim - 2, spatial_shape[0], out_shape[0])
     z = _mix_nyquist_column(z[..., :half_size(out_shape[-1])], spatial_shape, out_shape)
     return z * (float(_np.prod(out_shape)) / float(_np.prod(spatial_shape)))
 
@@ -372,7 +349,7 @@ def spectral_crop_adjoint(g, spatial_shape, out_shape):
     out = xp.zeros(g.shape[:-1] + (half_size(spatial_shape[-1]),), dtype=g.dtype)
     out[..., :g.shape[-1]] = g
     if len(spatial_shape) == 2:
-        out = _crop_axis_adjoint(out, out.ndim - 2, spatial_shape[0], out_shape[0])
+        out = crop_axis_adjoint(out, out.ndim - 2, spatial_shape[0], out_shape[0])
     return out
 
 
@@ -433,84 +410,32 @@ def scatter_modes(y, spatial_shape, modes):
 
 
 # --------------------------------------------------------------------------
-# Channel-mixing weights in frequency-major layout (THEORY.md §1, DESIGN §7)
+# The convolution theorem on spectra (THEORY.md §1, DESIGN §7)
 #
 # The spectral convolution Y[b,o] = sum_c X[b,c] conj(What[o,c]) runs as one
 # batched matmul over frequencies, Y_f = X_f @ Wc_f, with the weights laid out
 # frequency-major: Wc[*freq, c, o] = conj(What[o, c, *freq]).
 
-def _kernel_dft_matrix(k, n, bins, xp, dtype):
-    """E[q, i] = exp(+2 pi i q (i - k//2) / n) for q < bins: conj of the DFT of
-    a tap placed at (i - k//2) mod n (THEORY.md §1 placement)."""
-    return _kernel_dft(k, n, bins, _np.dtype(dtype).name, xp=xp)
-
-
-@backend.device_constant
-def _kernel_dft(k, n, bins, dtype):
-    q = _np.arange(bins)[:, None]
-    i = _np.arange(k)[None, :] - k // 2
-    return _np.exp(2j * _np.pi * q * i / n).astype(dtype)
-
-
-def _direct_dft_is_cheaper(kernel_shape, spatial_shape):
-    """Direct DFT of a K-tap kernel: K1 M (K2 + H) complex MACs per plane, as
-    two GEMMs; an rfftn of the padded plane: ~H W log2(H W) butterflies, which
-    measured ~5x dearer per unit here (small strided planes). On 32x32 maps
-    the direct route wins for every kernel up to 31x31."""
-    h, w = (1,) + tuple(spatial_shape) if len(spatial_shape) == 1 else spatial_shape
-    k1, k2 = (1,) + tuple(kernel_shape) if len(kernel_shape) == 1 else kernel_shape
-    direct = k1 * half_size(w) * (k2 + h)
-    fft = 5.0 * h * w * max(_np.log2(h * w), 1.0)
-    return direct <= fft
-
-
-def kernel_mixing_weights(w, spatial_shape):
+def kernel_spectrum(w, spatial_shape):
     """Wc[*freq, c, o] = conj(rfftn(place_kernel(w)))[o, c, *freq] for a real
-    kernel w (out, in, *K): by a direct separable DFT of the K taps when that
-    is cheaper (small kernels), else by an rfftn of the placed kernel."""
+    kernel w (out, in, *K): the kernel placed on the map, transformed, and
+    laid out for :func:`mix`."""
     xp = backend.array_module(w)
     ndim = len(spatial_shape)
-    kernel = w.shape[-ndim:]
-    check_kernel_fits(kernel, spatial_shape)
-    cdtype = backend.result_type(w.dtype, "complex64")
-    cout, cin = w.shape[:2]
-    m = half_size(spatial_shape[-1])
-    if _direct_dft_is_cheaper(kernel, spatial_shape):
-        e_last = _kernel_dft_matrix(kernel[-1], spatial_shape[-1], m, xp, cdtype)
-        if ndim == 1:                                                   # (M, K) @ (K, C O): no output transpose
-            taps = xp.ascontiguousarray(w.transpose(2, 1, 0)).reshape(kernel[-1], cin * cout)
-            return (e_last @ taps).reshape(m, cin, cout)
-        t = w.reshape(-1, kernel[-1]) @ e_last.T                        # (O C K1, M)
-        h, k1 = spatial_shape[0], kernel[0]
-        e_first = _kernel_dft_matrix(k1, h, h, xp, cdtype)
-        t = t.reshape(cout, cin, k1, m).transpose(2, 3, 1, 0).reshape(k1, -1)
-        return (e_first @ t).reshape(h, m, cin, cout)
     placed = place_kernel(w, spatial_shape)                             # (O, C, *spatial)
     moved = xp.moveaxis(placed, (0, 1), (-1, -2))                        # (*spatial, C, O)
     return backend.rfftn(moved, axes=tuple(range(ndim))).conj()
 
 
-def kernel_mixing_weights_adjoint(g, kernel_shape, spatial_shape):
-    """Adjoint of :func:`kernel_mixing_weights` (real kernel, so the real part):
-    grad_w = Re(E^H g) directly, or window(N irfftn(conj(g) / d)) by FFT."""
+def kernel_spectrum_adjoint(g, kernel_shape, spatial_shape):
+    """Adjoint of :func:`kernel_spectrum` (a real kernel, so the real part):
+    grad_w = window(N irfftn(conj(g) / d)) (THEORY.md §0: the adjoint of
+    rfftn is irfftn with the interior bins halved, times N)."""
     xp = backend.array_module(g)
     ndim = len(spatial_shape)
-    cin, cout = g.shape[-2:]
-    m = half_size(spatial_shape[-1])
-    if _direct_dft_is_cheaper(kernel_shape, spatial_shape):
-        k_last = kernel_shape[-1]
-        e_last = _kernel_dft_matrix(k_last, spatial_shape[-1], m, xp, g.dtype)
-        if ndim == 1:
-            s = g.reshape(m, -1).T                                       # (C O, M)
-            return (s @ e_last.conj()).real.reshape(cin, cout, k_last).transpose(1, 0, 2)
-        h, k1 = spatial_shape[0], kernel_shape[0]
-        e_first = _kernel_dft_matrix(k1, h, h, xp, g.dtype)
-        s = e_first.conj().T @ g.reshape(h, -1)                          # (K1, M C O)
-        s = s.reshape(k1, m, cin, cout).transpose(3, 2, 0, 1).reshape(-1, m)
-        return (s @ e_last.conj()).real.reshape(cout, cin, k1, k_last)
-    d = multiplicity(spatial_shape, xp, g.real.dtype)[(slice(None),) + (None, None)]
-    axes = tuple(range(ndim))
-    full = backend.irfftn(g.conj() / d, s=spatial_shape, axes=axes) * float(_np.prod(spatial_shape))
+    d = multiplicity(spatial_shape[-1], xp=xp, dtype=g.real.dtype)[:, None, None]
+    full = backend.irfftn(g.conj() / d, s=spatial_shape, axes=tuple(range(ndim)))
+    full *= float(_np.prod(spatial_shape))
     taps = kernel_window(xp.moveaxis(full, (-1, -2), (0, 1)), kernel_shape)
     return xp.ascontiguousarray(taps)
 
@@ -525,3 +450,21 @@ def from_mixing_layout(g):
     """Adjoint of :func:`to_mixing_layout` (for gradients)."""
     xp = backend.array_module(g)
     return xp.ascontiguousarray(xp.moveaxis(g.conj(), (-1, -2), (0, 1)))
+
+
+def mix(xf, wf):
+    """Y_f = X_f @ Wc_f for every frequency f: (F, B, Cin) @ (F, Cin, Cout)."""
+    return backend.array_module(xf).matmul(xf, wf)
+
+
+# --------------------------------------------------------------------------
+# The readout (THEORY.md §7)
+
+def readout(xf, vf):
+    """out[b, j] = Re(sum_p V[j, p] X[b, p]) on flattened (channel, bin) axes."""
+    return xf.real @ vf.real.T - xf.imag @ vf.imag.T
+
+
+def readout_adjoint(g, xf, vf):
+    """(grad_X, grad_V) of :func:`readout`: g conj(V) and g^T conj(X)."""
+    return g @ vf.conj(), g.T @ xf.conj()

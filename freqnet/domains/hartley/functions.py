@@ -1,6 +1,6 @@
-"""Differentiable Hartley-domain ops, all in real arithmetic (THEORY.md §9(c)(ii)).
+"""The Hartley domain's autograd Functions, all in real arithmetic (THEORY.md §9(c)(ii)).
 
-Each Function wraps the plain-array maths of :mod:`freqnet.spectral.hartley`
+Each Function wraps the plain-array maths of :mod:`freqnet.domains.hartley.maths`
 with its exact adjoint. The DHT matrix is symmetric, so the adjoint of
 ``scale * DHT`` is itself; everything else is a real linear (or bilinear) map
 whose adjoint is spelled out in the class docstring. No op here creates a
@@ -8,10 +8,12 @@ complex array (the DHT runs by real matrix products, ``method="matrix"``).
 """
 import math
 
-from .. import backend
-from ..autograd import Function
-from ..spectral import fourier
-from ..spectral import hartley as hart
+from ... import backend, fastpaths
+from ...autograd import Function, linear_map
+from ..fourier import maths as fourier
+from ..layout import channels_first, frequency_major
+from . import fast
+from . import maths as hart
 
 
 class DHT(Function):
@@ -31,7 +33,7 @@ class DHT(Function):
         return self._apply(x)
 
     def _apply(self, a):
-        y = hart.dht(a, self.ndim, self.method)
+        y = fastpaths.route(fast.dht, hart.dht, a, self.ndim, self.method)
         return y * y.dtype.type(self.scale) if self.scale != 1 else y
 
     def backward(self, g):
@@ -67,23 +69,9 @@ class HartleyKernelSpectrum(Function):
         return hart.kernel_mixing_weights_adjoint(g, self.kernel_shape), None
 
 
-class MixingLayout(Function):
-    """Full-size Hartley weights (O, C, *freq) -> the mixing layout (*freq, C, O)."""
-
-    category = "other"
-
-    def forward(self, w):
-        return hart.to_mixing_layout(w)
-
-    def backward(self, g):
-        return hart.from_mixing_layout(g)
-
-
-def _channels_first(af, freq_shape):
-    """(F, B, C) -> a (B, C, *freq) view of the same memory, as the Fourier
-    SpectralMix returns: the next mixing reads its (F, B, C) operand with no copy."""
-    nf = len(freq_shape)
-    return af.reshape(tuple(freq_shape) + af.shape[1:]).transpose((nf, nf + 1) + tuple(range(nf)))
+MixingLayout = linear_map(
+    "MixingLayout", hart.to_mixing_layout, hart.from_mixing_layout,
+    "Full-size Hartley weights (O, C, *freq) -> the mixing layout (*freq, C, O).")
 
 
 class HartleyMix(Function):
@@ -115,7 +103,7 @@ class HartleyMix(Function):
         cout = w.shape[-1]
         f = math.prod(self.freq_shape)
         rev = hart.device_reverse_index(tuple(self.freq_shape), xp=xp)
-        xf = hart.frequency_major(x.reshape(batch, cin, f))                       # (F, B, C)
+        xf = frequency_major(x.reshape(batch, cin, f))                       # (F, B, C)
         wt = w.reshape(f, cin, cout)
         wr = wt[rev]
         wf = xp.empty((f, cin, 2 * cout), dtype=w.dtype)
@@ -128,21 +116,21 @@ class HartleyMix(Function):
             yf[0] += bias * yf.dtype.type(n_pixels)
         self.n_pixels = n_pixels
         self.save(xf, wf, rev)
-        return _channels_first(yf, self.freq_shape)
+        return channels_first(yf, self.freq_shape)
 
     def backward(self, g):
         xp = backend.array_module(g)
         xf, wf, rev = self.saved
         f, batch, cin = xf.shape
         cout = g.shape[1]
-        gf = hart.frequency_major(g.reshape(batch, cout, f))                          # (F, B, O)
+        gf = frequency_major(g.reshape(batch, cout, f))                          # (F, B, O)
         half = gf.dtype.type(0.5)
         gpq = xp.empty((f, batch, 2 * cout), dtype=gf.dtype)
         xp.multiply(gf, half, out=gpq[..., :cout])
         xp.multiply(gf[rev], half, out=gpq[..., cout:])
         gx = gw = gb = None
         if self.needs(0):
-            gx = _channels_first(xp.matmul(gpq, wf.transpose(0, 2, 1)), self.freq_shape)
+            gx = channels_first(xp.matmul(gpq, wf.transpose(0, 2, 1)), self.freq_shape)
         if self.needs(1):
             gab = xp.matmul(xf.transpose(0, 2, 1), gpq)                                  # (F, C, 2 O)
             a, b = gab[..., :cout], gab[..., cout:]
@@ -152,31 +140,14 @@ class HartleyMix(Function):
         return gx, gw, gb, None
 
 
-class HartleyAvgPool(Function):
-    """Average pooling (window = stride = s): box correlation then fold;
-    adjoint: tile, then the box convolution (THEORY.md §6 in Hartley form)."""
+HartleyAvgPool = linear_map(
+    "HartleyAvgPool", hart.avg_pool, hart.avg_pool_adjoint,
+    "Average pooling (window = stride = s): box correlation then fold; adjoint: "
+    "tile, then the box convolution (THEORY.md §6 in Hartley form).")
 
-    category = "other"
-
-    def forward(self, x, spatial_shape, s):
-        self.spatial_shape, self.s = tuple(spatial_shape), s
-        return hart.avg_pool(x, self.spatial_shape, s)
-
-    def backward(self, g):
-        return hart.avg_pool_adjoint(g, self.spatial_shape, self.s), None, None
-
-
-class HartleySpectralCrop(Function):
-    """Spectral pooling of a Hartley spectrum to ``out_shape`` (low-pass crop)."""
-
-    category = "other"
-
-    def forward(self, x, spatial_shape, out_shape):
-        self.spatial_shape, self.out_shape = tuple(spatial_shape), tuple(out_shape)
-        return hart.spectral_crop(x, self.spatial_shape, self.out_shape)
-
-    def backward(self, g):
-        return hart.spectral_crop_adjoint(g, self.spatial_shape, self.out_shape), None, None
+HartleySpectralCrop = linear_map(
+    "HartleySpectralCrop", hart.spectral_crop, hart.spectral_crop_adjoint,
+    "Spectral pooling of a Hartley spectrum to ``out_shape`` (low-pass crop).")
 
 
 class HartleyParsevalDual(Function):

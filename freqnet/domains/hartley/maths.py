@@ -13,10 +13,8 @@ How it is computed (``method=``):
   cas / cos / sin tables, so **no complex array exists even internally**. In
   2D: H = C_H (x Cas_W) + S_H (x Cas'_W), with Cas' = cos - sin, which is
   Re - Im of (C_H - i S_H) x (C_W - i S_W). O(N (H + W)) per map; for the
-  map sizes of a CNN it runs on BLAS and costs about as much as an FFT. A
-  frequency-major array (the layout the channel mixing leaves) is
-  transformed in that layout, with all the maps as GEMM columns; a k x k
-  kernel's spectrum is computed from its taps alone
+  map sizes of a CNN it runs on BLAS and costs about as much as an FFT; a
+  k x k kernel's spectrum is computed from its taps alone
   (:func:`kernel_mixing_weights`).
 * ``"fft"``: Re X - Im X of the backend's FFT (complex temporaries; never
   stored or saved).
@@ -38,13 +36,15 @@ every axis in 2D; Xe, Xo = (X +- X^-)/2):
   X -> DHT(p(x)) is G -> DHT(p'(x) DHT(G))/N = product(DHT(p'(x)), G)
 * Parseval: sum x y = (1/N) sum X Y.
 
-Plain arrays in and out; the autograd wrapping is :mod:`freqnet.ops.hartley`.
+Plain arrays in and out; the autograd wrapping is
+:mod:`freqnet.domains.hartley.functions`, the speed route (the DHT of a
+frequency-major array in that layout) :mod:`freqnet.domains.hartley.fast`.
 """
 import functools
 import math
 
-from .. import backend
-from . import fourier
+from ... import backend
+from ..fourier import maths as fourier
 
 np = backend.numpy
 
@@ -112,51 +112,10 @@ def dht(x, ndim=1, method="matrix"):
         return t.astype(x.dtype, copy=False)
     w = x.shape[-1]
     _, _, cas_w, casm_w = cas_tables(w, x.dtype, x)
-    c_h, s_h = cas_tables(x.shape[-2], x.dtype, x)[:2] if ndim == 2 else (None, None)
-    if is_frequency_major(x, ndim):
-        return _dht_frequency_major(x, ndim, cas_w, casm_w, c_h, s_h)
     if ndim == 1:
         return x @ cas_w
+    c_h, s_h = cas_tables(x.shape[-2], x.dtype, x)[:2]
     return c_h @ (x @ cas_w) + s_h @ (x @ casm_w)
-
-
-def is_frequency_major(x, ndim):
-    """True when the last ``ndim`` axes are the outermost in memory (the layout
-    the channel mixing leaves its outputs in), and not merely C-contiguous."""
-    lead = x.ndim - ndim
-    moved = x.transpose(tuple(range(lead, x.ndim)) + tuple(range(lead)))
-    return lead > 0 and moved.flags.c_contiguous and not x.flags.c_contiguous
-
-
-def _dht_frequency_major(x, ndim, cas_w, casm_w, c_h, s_h):
-    """The DHT of a frequency-major array, computed in that layout (GEMMs over
-    the spatial axes with all the maps as columns) and returned in it."""
-    lead = x.ndim - ndim
-    spatial = x.shape[lead:]
-    m = x.transpose(tuple(range(lead, x.ndim)) + tuple(range(lead)))       # (*S, ...), contiguous
-    if ndim == 1:
-        out = (cas_w @ m.reshape(spatial[0], -1)).reshape(m.shape)
-    else:
-        h, w = spatial
-        flat = m.reshape(h, w, -1)
-        out = (c_h @ (cas_w @ flat).reshape(h, -1) + s_h @ (casm_w @ flat).reshape(h, -1)).reshape(m.shape)
-    return out.transpose(tuple(range(ndim, x.ndim)) + tuple(range(ndim)))
-
-
-def frequency_major(a):
-    """(B, C, F) -> contiguous (F, B, C). Free when ``a`` is already a view of
-    frequency-major memory; otherwise copied through rows padded by 16 entries,
-    since a plain transposing copy whose source rows are a power-of-two number
-    of bytes apart thrashes the cache (measured 11 ms -> 1.5 ms for
-    32 x 64 x 1024 float32 here)."""
-    xp = backend.array_module(a)
-    t = a.transpose(2, 0, 1)
-    if t.flags.c_contiguous:
-        return t
-    b, c, f = a.shape
-    buf = xp.empty((b * c, f + 16), dtype=a.dtype)
-    buf[:, :f] = a.reshape(b * c, f)
-    return xp.ascontiguousarray(buf[:, :f].T).reshape(f, b, c)
 
 
 def xp_swap(a):
@@ -247,7 +206,7 @@ def _tap_tables(kernel_shape, spatial_shape, dtype, like):
     xp = backend.array_module(like)
     cols = []
     for k, n in zip(kernel_shape, spatial_shape):
-        taps = fourier._placement_index(k, n, xp=xp)
+        taps = fourier.placement_index(k, n, xp=xp)
         cols.append(tuple(t[:, taps] for t in cas_tables(n, dtype, like)))
     return cols
 
@@ -465,12 +424,12 @@ def spectral_crop(z, spatial_shape, out_shape):
     Im X as on X: the same crop of the Hartley spectrum."""
     ndim = len(spatial_shape)
     for a, (n, n_out) in enumerate(zip(spatial_shape, out_shape)):
-        z = fourier._crop_axis(z, z.ndim - ndim + a, n, n_out)
+        z = fourier.crop_axis(z, z.ndim - ndim + a, n, n_out)
     return z * z.dtype.type(math.prod(out_shape) / math.prod(spatial_shape))
 
 
 def spectral_crop_adjoint(g, spatial_shape, out_shape):
     ndim = len(spatial_shape)
     for a, (n, n_out) in enumerate(zip(spatial_shape, out_shape)):
-        g = fourier._crop_axis_adjoint(g, g.ndim - ndim + a, n, n_out)
+        g = fourier.crop_axis_adjoint(g, g.ndim - ndim + a, n, n_out)
     return g * g.dtype.type(math.prod(out_shape) / math.prod(spatial_shape))

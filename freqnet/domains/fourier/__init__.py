@@ -1,0 +1,1 @@
+"""The Fourier domain (see :mod:`freqnet.domains`)."""

@@ -1,0 +1,1 @@
+"""The Hartley domain (see :mod:`freqnet.domains`)."""
