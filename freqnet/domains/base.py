@@ -17,7 +17,7 @@ import math
 
 from .. import backend
 from . import batch_norm
-from .common import DCMean, ModReLUFunction
+from .common import DCMean, ModReLUFunction, PolynomialActivation
 
 
 class DomainError(ValueError):
@@ -74,13 +74,24 @@ class Domain:
         """The spectral weights V of an initial spatial Linear weight (an array)."""
         raise self.unsupported("spectral readout weights", "SpectralLinear")
 
+    #: the domain's linear-map Functions for :meth:`avg_pool` and :meth:`crop`
+    AvgPoolFunction = None
+    CropFunction = None
+
     def avg_pool(self, x, s, layer):
         """Average pooling, window = stride = s (THEORY.md §6), tagged."""
-        raise self.unsupported("average pooling", layer)
+        if self.AvgPoolFunction is None:
+            raise self.unsupported("average pooling", layer)
+        shape = x.spatial_shape
+        check_divisible(shape, s, layer)
+        return self.tag(self.AvgPoolFunction()(x, shape, s), tuple(n // s for n in shape))
 
     def crop(self, x, out_shape, layer):
         """Spectral pooling to ``out_shape`` (a low-pass crop), tagged."""
-        raise self.unsupported("spectral pooling", layer)
+        if self.CropFunction is None:
+            raise self.unsupported("spectral pooling", layer)
+        check_crop(x.spatial_shape, out_shape, layer)
+        return self.tag(self.CropFunction()(x, x.spatial_shape, out_shape), out_shape)
 
     def gap(self, x, layer):
         """Global average pooling: Re DC / N, a real (B, C) tensor. The DC bin
@@ -97,9 +108,16 @@ class Domain:
         """Per-map bound (1/N) sum_k |X_k| >= max |x| (THEORY.md §4c), an array (B, C)."""
         raise self.unsupported("the spectral bound", "spectral_bound")
 
+    #: the module with ``polynomial_forward``/``polynomial_backward`` on this domain's spectra
+    products = None
+
     def polynomial(self, x, coefficients, layer):
         """p(x) = sum_j a_j x^j on the spectrum, no transform (THEORY.md §5), tagged."""
-        raise self.unsupported("polynomial activations", layer)
+        if self.products is None:
+            raise self.unsupported("polynomial activations", layer)
+        coefficients = tuple(float(a) for a in coefficients)
+        y = PolynomialActivation(self.products)(x, coefficients, x.spatial_shape)
+        return self.tag(y, x.spatial_shape)
 
     def crelu(self, x, layer):
         """CReLU on the coefficients (spectral-native), tagged."""
@@ -116,3 +134,20 @@ class Domain:
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"
 
+
+def check_divisible(spatial_shape, stride, layer="pool"):
+    """Window = stride pooling needs every size to be a multiple of the stride."""
+    bad = [n for n in spatial_shape if n % stride]
+    if bad:
+        raise ValueError(
+            f"{layer}: spatial size {tuple(spatial_shape)} is not divisible by the pooling "
+            f"stride {stride}; window = stride pooling needs every size to be a multiple of it")
+
+
+def check_crop(spatial_shape, out_shape, layer="SpectralPool"):
+    """A crop keeps 1..n bins per axis, one size per spatial axis."""
+    if len(out_shape) != len(spatial_shape) or any(
+            not 1 <= o <= n for o, n in zip(out_shape, spatial_shape)):
+        raise ValueError(
+            f"{layer}: output size {tuple(out_shape)} must have one entry per spatial axis "
+            f"of the input {tuple(spatial_shape)}, each between 1 and the input size")

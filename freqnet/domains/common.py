@@ -3,6 +3,8 @@
 * :class:`DCMean`: global average pooling, Re X[DC] / N: the DC bin of both
   the Fourier and the Hartley spectrum is sum_n x[n] (THEORY.md §7).
 * :class:`ModReLUFunction`: modReLU on each coefficient (Arjovsky et al.).
+* :class:`PolynomialActivation`: y = p(x) by products of spectra (THEORY §5),
+  with the domain's ``polynomial_forward``/``polynomial_backward``.
 """
 from .. import backend
 from ..autograd import Function
@@ -52,3 +54,25 @@ class ModReLUFunction(Function):
         gz = g * (1 + b * inv_m) * (inv_m > 0) - (b * inv_m) * along * unit
         gb = along.sum(axis=(0,) + tuple(range(2, g.ndim))) if self.needs(1) else None
         return gz, gb
+
+
+class PolynomialActivation(Function):
+    """y = p(x) on a spectrum with no transform (THEORY §5): ``products`` is the
+    domain's module of products of spectra (Fourier: spectral self-convolution,
+    :mod:`freqnet.domains.fourier.products`; Hartley: :mod:`freqnet.domains.hartley.maths`);
+    backward is its exact adjoint, one product with the spectrum of p'(x)."""
+
+    category = "activation"
+
+    def __init__(self, products):
+        self.products = products
+
+    def forward(self, x, coefficients, spatial_shape):
+        y, dp = self.products.polynomial_forward(x, coefficients, spatial_shape)
+        self.save(dp)
+        self.spatial_shape = spatial_shape
+        return y
+
+    def backward(self, g):
+        (dp,) = self.saved
+        return self.products.polynomial_backward(g, dp, self.spatial_shape), None, None

@@ -75,23 +75,15 @@ class FourierDomain(Domain):
     def spectral_readout_weight(self, weight_2d, channels, spatial_shape):
         return F.dual_weights(weight_2d, channels, spatial_shape)
 
-    # -- pooling (THEORY.md §6) -------------------------------------------------------
-    def avg_pool(self, x, s, layer):
-        shape = x.spatial_shape
-        maths.check_divisible(shape, s, layer)
-        return self.tag(F.AvgPoolSpectrum()(x, shape, s), tuple(n // s for n in shape))
-
-    def crop(self, x, out_shape, layer):
-        maths.check_crop(x.spatial_shape, out_shape, layer)
-        return self.tag(F.SpectralCrop()(x, x.spatial_shape, out_shape), out_shape)
+    # -- pooling (THEORY.md §6): Dirichlet multiply + fold; low-pass crop ----------------
+    AvgPoolFunction = F.AvgPoolSpectrum
+    CropFunction = F.SpectralCrop
 
     # -- activations (THEORY.md §4, §5) -----------------------------------------------
     def spectral_bound(self, x):
         return products.spectral_bound(x.data, x.spatial_shape)
 
-    def polynomial(self, x, coefficients, layer):
-        coefficients = tuple(float(a) for a in coefficients)
-        return self.tag(F.PolynomialActivation()(x, coefficients, x.spatial_shape), x.spatial_shape)
+    products = products          # spectral self-convolution (THEORY.md §5)
 
     def crelu(self, x, layer):
         return self.tag(F.CReLUFunction()(x, x.spatial_shape), x.spatial_shape)

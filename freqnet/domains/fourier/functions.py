@@ -12,7 +12,7 @@ import math
 from ... import backend, fastpaths
 from ...autograd import Function, linear_map
 from ..layout import channels_first, frequency_major
-from . import fast, maths, products
+from . import fast, maths
 
 
 class KernelSpectrum(Function):
@@ -182,22 +182,6 @@ class SpectralReadout(Function):
         gv = gv.reshape(self.v_shape) if self.needs(1) else None
         gb = g.sum(axis=0) if self.needs(2) else None
         return gx, gv, gb
-
-
-class PolynomialActivation(Function):
-    """y = p(x) on a half spectrum by spectral self-convolution (THEORY §5)."""
-
-    category = "activation"
-
-    def forward(self, x, coefficients, spatial_shape):
-        y, dp = products.polynomial_forward(x, coefficients, spatial_shape)
-        self.save(dp)
-        self.spatial_shape = spatial_shape
-        return y
-
-    def backward(self, g):
-        (dp,) = self.saved
-        return products.polynomial_backward(g, dp, self.spatial_shape), None, None
 
 
 class CReLUFunction(Function):

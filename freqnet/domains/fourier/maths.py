@@ -191,14 +191,6 @@ def _empty_like_layout(a, last):
 # --------------------------------------------------------------------------
 # Average pooling: Dirichlet multiply + fold (THEORY.md §6)
 
-def check_divisible(spatial_shape, stride, layer="pool"):
-    bad = [n for n in spatial_shape if n % stride]
-    if bad:
-        raise ValueError(
-            f"{layer}: spatial size {tuple(spatial_shape)} is not divisible by the pooling "
-            f"stride {stride}; window = stride pooling needs every size to be a multiple of it")
-
-
 def dirichlet(n, s, xp, dtype, half=False):
     """conj(B_s)[q] = (1/s) sum_{j<s} e^{+2 pi i j q / n} (THEORY.md §6),
     the DFT factor of correlating with the box b[j] = 1/s, j < s.
@@ -303,14 +295,6 @@ def crop_axis_adjoint(g, axis, n, n_out):
         out[ix(n_out // 2, n_out // 2 + 1)] += half
         out[ix(n - n_out // 2, n - n_out // 2 + 1)] += half
     return out
-
-
-def check_crop(spatial_shape, out_shape, layer="SpectralPool"):
-    if len(out_shape) != len(spatial_shape) or any(
-            not 1 <= o <= n for o, n in zip(out_shape, spatial_shape)):
-        raise ValueError(
-            f"{layer}: output size {tuple(out_shape)} must have one entry per spatial axis "
-            f"of the input {tuple(spatial_shape)}, each between 1 and the input size")
 
 
 def _mix_nyquist_column(z, spatial_shape, out_shape):

@@ -1,7 +1,7 @@
 """Products of Fourier spectra: polynomial activations with no transform (THEORY.md §4c, §5).
 
 Plain arrays, no autograd (the Function is
-:class:`freqnet.domains.fourier.functions.PolynomialActivation`).
+:class:`freqnet.domains.common.PolynomialActivation`).
 
 * :func:`spectral_bound`: r = (1/N) sum_k d_k |X_k| >= max_n |x[n]| (§4c).
 * :func:`spectral_convolve`: the half spectrum of (E a) (*) (E b), the

@@ -72,16 +72,9 @@ class HartleyDomain(Domain):
         a = weight_2d.reshape((weight_2d.shape[0], channels) + tuple(spatial_shape))
         return maths.dht(a, len(spatial_shape)) / a.dtype.type(math.prod(spatial_shape))
 
-    # -- pooling ------------------------------------------------------------------------
-    def avg_pool(self, x, s, layer):
-        """Box correlation then fold, on a real Hartley spectrum (THEORY.md §6)."""
-        shape = x.spatial_shape
-        fourier.check_divisible(shape, s, layer)
-        return self.tag(F.HartleyAvgPool()(x, shape, s), tuple(n // s for n in shape))
-
-    def crop(self, x, out_shape, layer):
-        fourier.check_crop(x.spatial_shape, out_shape, layer)
-        return self.tag(F.HartleySpectralCrop()(x, x.spatial_shape, out_shape), out_shape)
+    # -- pooling: box correlation then fold (THEORY.md §6); low-pass crop ----------------
+    AvgPoolFunction = F.HartleyAvgPool
+    CropFunction = F.HartleySpectralCrop
 
     # -- activations ----------------------------------------------------------------------
     def spectral_bound(self, x):
@@ -89,9 +82,7 @@ class HartleyDomain(Domain):
         poly activation picks the same polynomial as its Fourier twin."""
         return maths.spectral_bound(x.data, len(x.spatial_shape))
 
-    def polynomial(self, x, coefficients, layer):
-        coefficients = tuple(float(a) for a in coefficients)
-        return self.tag(F.HartleyPolynomial()(x, coefficients, x.spatial_shape), x.spatial_shape)
+    products = maths             # products of Hartley spectra (THEORY.md §5, §9)
 
     def crelu(self, x, layer):
         """On real coefficients CReLU is the ReLU of each coefficient."""

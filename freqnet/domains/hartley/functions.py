@@ -194,21 +194,3 @@ class HartleyReadout(Function):
         gv = (g.T @ xf).reshape(self.v_shape) if self.needs(1) else None
         gb = g.sum(axis=0) if self.needs(2) else None
         return gx, gv, gb
-
-
-class HartleyPolynomial(Function):
-    """y = p(x) on a Hartley spectrum by spectral products, no transform
-    (:func:`freqnet.spectral.hartley.polynomial_forward`); backward:
-    grad_X = product(DHT(p'(x)), G)."""
-
-    category = "activation"
-
-    def forward(self, x, coefficients, spatial_shape):
-        y, dp = hart.polynomial_forward(x, coefficients, spatial_shape)
-        self.save(dp)
-        self.spatial_shape = spatial_shape
-        return y
-
-    def backward(self, g):
-        (dp,) = self.saved
-        return hart.polynomial_backward(g, dp, self.spatial_shape), None, None
