@@ -29,8 +29,13 @@ printed too). Prints ms, peak MB and ratios against im2col and
 torch measured in the same run, and writes benchmarks/results/conv.json.
 Other domains add rows by appending to CASES.
 
+The freqnet cases run on the active backend (``FREQNET_BACKEND``); their
+inputs are uploaded once, outside the timing, and each timed step ends with
+a device synchronisation.
+
     python benchmarks/conv.py            # all k, more repetitions
     python benchmarks/conv.py --quick    # k in {3, 9, 31}, few repetitions
+    python benchmarks/conv.py --smoke    # tiny problem, k = 3, one step: does every case run?
 """
 import argparse
 import json
@@ -48,10 +53,12 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import freqnet  # noqa: E402
-from freqnet import nn  # noqa: E402
+from freqnet import backend, nn  # noqa: E402
 from _harness import rel_err, results_path, write_json  # noqa: E402
 
 RESULTS = results_path("conv")
+#: the measured problem, and the tiny one of --smoke (a run check, not a measurement)
+SIZES = {"full": dict(batch=32, channels=16, size=32), "smoke": dict(batch=2, channels=2, size=8)}
 
 
 @dataclass
@@ -102,7 +109,7 @@ def setup_freqnet(p):
     n = p.size * p.size
     d = np.full(p.size // 2 + 1, 2.0, np.float32)
     d[0] = d[-1] = 1
-    gy = (np.fft.rfft2(p.gy) * d / n).astype(np.complex64)     # adjoint of irfft2 (THEORY §0)
+    gy = freqnet.tensor((np.fft.rfft2(p.gy) * d / n).astype(np.complex64))   # adjoint of irfft2 (THEORY §0)
 
     def step():
         x.grad = None
@@ -119,11 +126,12 @@ def setup_freqnet_io(p):
     layer = _freqnet_layer(p)
     model = nn.Sequential(nn.ToSpectrum(), layer, nn.ToSpatial())
     x = freqnet.tensor(p.x, requires_grad=True)
+    gy = freqnet.tensor(p.gy)
 
     def step():
         x.grad = None
         layer.zero_grad()
-        model(x).backward(p.gy)
+        model(x).backward(gy)
 
     def output():
         with freqnet.no_grad():
@@ -206,7 +214,7 @@ def setup_hartley(p):
     x = nn.ToSpectrum(domain="hartley")(freqnet.tensor(p.x)).detach()
     x.requires_grad = True
     n = p.size * p.size
-    g = hartley.dht(p.gy, 2) / np.float32(n)   # adjoint of the inverse DHT
+    g = freqnet.tensor(hartley.dht(freqnet.tensor(p.gy).data, 2) / np.float32(n))   # adjoint of the inverse DHT
 
     def step():
         x.grad = None
@@ -229,11 +237,12 @@ def setup_laplace(tile):
             layer = LaplaceConv2d(p.channels, p.channels, p.k, padding="circular", tile=tile)
         layer.load_state_dict({"weight": p.w, "bias": p.b})
         x = freqnet.tensor(p.x, requires_grad=True)
+        gy = freqnet.tensor(p.gy)
 
         def step():
             x.grad = None
             layer.zero_grad()
-            layer(x).backward(p.gy)
+            layer(x).backward(gy)
 
         def output():
             with freqnet.no_grad():
@@ -259,11 +268,13 @@ CASES = [
 
 def time_step(step, reps, budget_s):
     step()                                                     # warm up
+    backend.synchronize()
     times = []
     start = time.perf_counter()
     for _ in range(reps):
         t0 = time.perf_counter()
         step()
+        backend.synchronize()                                  # device work is asynchronous
         times.append(time.perf_counter() - t0)
         if time.perf_counter() - start > budget_s and len(times) >= 2:
             break
@@ -298,11 +309,11 @@ def peak_memory_mb(step, how):
     return (_status_kb("VmHWM:") - base) / 2 ** 10
 
 
-def measure(case_name, k, reps, budget_s):
+def measure(case_name, k, reps, budget_s, sizes="full"):
     """One case at one k, in this (fresh) process: error vs im2col, peak
     memory of the first step, then the median time of the following ones."""
     case = next(c for c in CASES if c.name == case_name)
-    p = Problem(batch=32, channels=16, size=32, k=k)
+    p = Problem(k=k, **SIZES[sizes])
     step, output = case.setup(p)
     err = rel_err(output(), setup_im2col(p)[1]())
     mem = peak_memory_mb(step, case.memory)
@@ -311,7 +322,7 @@ def measure(case_name, k, reps, budget_s):
             "memory_measure": case.memory, "max_rel_err_vs_im2col": err}
 
 
-def run(ks, reps, budget_s, cases, blas_threads):
+def run(ks, reps, budget_s, cases, blas_threads, sizes="full"):
     """Each (case, k) in its own process, so that one library's thread pool
     (spinning OpenBLAS or OpenMP workers) cannot slow down another's."""
     env = dict(os.environ)
@@ -324,7 +335,8 @@ def run(ks, reps, budget_s, cases, blas_threads):
                 continue
             done = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--worker", case.name, str(k),
-                 str(reps), str(budget_s)], env=env, capture_output=True, text=True)
+                 str(reps), str(budget_s)] + (["--smoke"] if sizes == "smoke" else []),
+                env=env, capture_output=True, text=True)
             if done.returncode:
                 raise RuntimeError(f"case {case.name} at k={k} failed:\n{done.stderr}")
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -368,6 +380,9 @@ def table(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="k in {3, 9, 31}, few repetitions")
+    ap.add_argument("--smoke", action="store_true",
+                    help=f"tiny problem {SIZES['smoke']}, k = 3, one step: checks that every case "
+                         f"runs (the test suite), measures nothing")
     ap.add_argument("--k", type=int, nargs="*", help="kernel sizes (default 3 5 9 15 31)")
     ap.add_argument("--cases", nargs="*", help="case names to run (default: all available)")
     ap.add_argument("--out", default=RESULTS)
@@ -378,22 +393,23 @@ def main(argv=None):
     ap.add_argument("--worker", nargs=4, metavar=("CASE", "K", "REPS", "BUDGET"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    sizes = "smoke" if args.smoke else "full"
     if args.worker:
         name, k, reps, budget = args.worker
-        print(json.dumps(measure(name, int(k), int(reps), float(budget))))
+        print(json.dumps(measure(name, int(k), int(reps), float(budget), sizes)))
         return
-    ks = args.k or ([3, 9, 31] if args.quick else [3, 5, 9, 15, 31])
-    reps, budget = (5, 3.0) if args.quick else (20, 10.0)
+    ks = args.k or ([3] if args.smoke else [3, 9, 31] if args.quick else [3, 5, 9, 15, 31])
+    reps, budget = (1, 1.0) if args.smoke else (5, 3.0) if args.quick else (20, 10.0)
     cases = [c for c in CASES if c.available() and (not args.cases or c.name in args.cases)]
     if "im2col" not in [c.name for c in cases]:
         cases.append(next(c for c in CASES if c.name == "im2col"))   # the reference
     cases.sort(key=lambda c: c.name != "im2col")                      # reference first
-    rows = run(ks, reps, budget, cases, args.blas_threads)
+    rows = run(ks, reps, budget, cases, args.blas_threads, sizes)
     add_ratios(rows)
     print(table(rows))
     info = {"machine": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__,
-            "torch": _torch_version(), "batch": 32, "channels": 16, "size": 32, "dtype": "float32",
-            "quick": args.quick, "openblas_threads": args.blas_threads or "environment",
+            "torch": _torch_version(), "backend": backend.name, **SIZES[sizes], "dtype": "float32",
+            "quick": args.quick, "smoke": args.smoke, "openblas_threads": args.blas_threads or "environment",
             "rows": rows}
     write_json(args.out, info)
 

@@ -16,8 +16,13 @@ baseline ms / case ms) compare numbers measured in the same run. Each case's
 output is checked against its baseline first (max |err| / max |y|).
 Prints a table and writes benchmarks/results/laplace.json.
 
+The freqnet cases run on the active backend (``FREQNET_BACKEND``; their
+inputs are uploaded once, outside the timing, and every timed call ends
+with a device synchronisation); im2col is NumPy on the host.
+
     python benchmarks/laplace.py             # B=32, C in {16, 64}, 32x32, 15 repetitions
     python benchmarks/laplace.py --quick     # C=16, 5 repetitions
+    python benchmarks/laplace.py --smoke     # B=2, C=2, 8x8, 1 repetition: does every case run?
 """
 import argparse
 import os
@@ -42,7 +47,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import freqnet  # noqa: E402
-from freqnet import nn  # noqa: E402
+from freqnet import backend, nn  # noqa: E402
 from freqnet.spectral import hartley, laplace  # noqa: E402
 from _harness import rel_err, results_path, write_json  # noqa: E402
 
@@ -98,6 +103,7 @@ def laplace_case(tile):
                                      tile=tile)
         layer.load_state_dict({"weight": p["w"], "bias": p["b"]})
         x = freqnet.tensor(p["x"], requires_grad=True)
+        gy = freqnet.tensor(p["gy"])
 
         def forward():
             with freqnet.no_grad():
@@ -106,7 +112,7 @@ def laplace_case(tile):
         def step():
             x.grad = None
             layer.zero_grad()
-            layer(x).backward(p["gy"])
+            layer(x).backward(gy)
         return forward, step
     return make
 
@@ -152,15 +158,16 @@ def poly_relu_case(domain):
 
 
 def _spectral_gradient(gy, domain):
-    """The gradient of the output spectrum for the spatial gradient gy (THEORY §0)."""
+    """The gradient of the output spectrum for the spatial gradient gy (THEORY §0),
+    a Tensor on the active backend."""
     n = gy.shape[-1] * gy.shape[-2]
     if domain == "hartley":
-        return hartley.dht(gy, 2) / np.float32(n)
+        return freqnet.tensor(hartley.dht(freqnet.tensor(gy).data, 2) / np.float32(n))
     d = np.full(gy.shape[-1] // 2 + 1, 2.0, np.float32)
     d[0] = 1
     if gy.shape[-1] % 2 == 0:
         d[-1] = 1
-    return (np.fft.rfft2(gy) * d / n).astype(np.complex64)
+    return freqnet.tensor((np.fft.rfft2(gy) * d / n).astype(np.complex64))
 
 
 # -- measurement ---------------------------------------------------------------------------
@@ -169,11 +176,13 @@ def interleaved(functions, reps):
     """Fastest and median ms of each function, repetitions interleaved."""
     for f in functions.values():
         f()                                                          # warm up
+    backend.synchronize()
     times = {name: [] for name in functions}
     for _ in range(reps):
         for name, f in functions.items():
             t0 = time.perf_counter()
             f()
+            backend.synchronize()                                    # device work is asynchronous
             times[name].append(1e3 * (time.perf_counter() - t0))
     return {name: (min(t), float(np.median(t))) for name, t in times.items()}
 
@@ -211,6 +220,9 @@ def table(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="C=16 only, 5 repetitions")
+    ap.add_argument("--smoke", action="store_true",
+                    help="B=2, C=2, 8x8, 1 repetition: checks that every case runs (the test "
+                         "suite), measures nothing")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--channels", type=int, nargs="*", help="channel counts (default 16 64)")
@@ -220,8 +232,11 @@ def main(argv=None):
     ap.add_argument("--hartley-only", action="store_true", help="only the Hartley vs Fourier rows")
     ap.add_argument("--out", default=RESULTS)
     args = ap.parse_args(argv)
-    channels = args.channels or ([16] if args.quick else [16, 64])
-    reps = args.reps or (5 if args.quick else 15)
+    if args.smoke:
+        args.batch, args.size = 2, 8
+    channels = args.channels or ([2] if args.smoke else [16] if args.quick else [16, 64])
+    reps = args.reps or (1 if args.smoke else 5 if args.quick else 15)
+    poly_size = min(16, args.size)
 
     rows = []
     for c in channels:
@@ -236,13 +251,14 @@ def main(argv=None):
         rows += run_group(f"C={c} {args.size}x{args.size} k=3", p,
                           {"fourier": spectral_case("fourier"), "hartley": spectral_case("hartley")},
                           "fourier", reps, ("step",))
-        p = problem(args.batch, c, 16, 3)
-        rows += run_group(f"C={c} 16x16 poly ReLU", p,
+        p = problem(args.batch, c, poly_size, 3)
+        rows += run_group(f"C={c} {poly_size}x{poly_size} poly ReLU", p,
                           {"fourier": poly_relu_case("fourier"), "hartley": poly_relu_case("hartley")},
                           "fourier", reps, ("step",))
         print(f"  done C={c} (Hartley)", file=sys.stderr)
     print(table(rows))
     info = {"machine": platform.platform(), "cpus": os.cpu_count(), "numpy": np.__version__,
+            "backend": backend.name, "smoke": args.smoke,
             "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "environment"),
             "batch": args.batch, "size": args.size, "dtype": "float32", "reps": reps, "rows": rows}
     write_json(args.out, info)

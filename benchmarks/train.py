@@ -4,8 +4,9 @@
   input, spectral convs, spectral batch norm, exact ReLU, exact average
   pooling, Parseval head).
 * ``numpy-im2col``: the same architecture in freqnet with *spatial* layers:
-  circular conv by im2col + matmul (an autograd Function written here),
-  batch norm, ReLU and average pooling from freqnet ops, a Linear head.
+  circular conv by im2col + matmul (an autograd Function written here, on
+  the active backend's arrays), batch norm, ReLU and average pooling from
+  freqnet ops, a Linear head.
 * ``torch``: the same spatial CNN in PyTorch (Conv1d with circular padding),
   when torch is importable (never a freqnet dependency).
 
@@ -15,6 +16,10 @@ measured in this run, a freqnet.profile() breakdown of one freqnet epoch,
 and writes benchmarks/results/train.json.
 
     python benchmarks/train.py [--epochs 2] [--width 32] [--threads 1]
+    python benchmarks/train.py --epochs 1 --limit 128 --width 4   # smoke run (the test suite)
+
+The freqnet cases run on the active backend (``FREQNET_BACKEND``); each
+timed epoch ends with a device synchronisation.
 
 Every library runs on ``--threads`` threads (default 1: on a loaded 2-core
 machine OpenBLAS's spinning threads turned a 0.33 s epoch into 55 s, and
@@ -64,9 +69,10 @@ class Conv1dIm2col(Function):
     category = "channel_mixing"
 
     def forward(self, x, w, b):
+        xp = backend.array_module(x)
         B, C, L = x.shape
         O, _, k = w.shape
-        idx = (np.arange(L)[:, None] + np.arange(k)[None, :] - k // 2) % L      # (L, k)
+        idx = (xp.arange(L)[:, None] + xp.arange(k)[None, :] - k // 2) % L      # (L, k)
         cols = x[:, :, idx].transpose(0, 2, 1, 3).reshape(B * L, C * k)         # (B L, C k)
         wmat = w.reshape(O, C * k)
         self.save(cols, wmat)
@@ -80,9 +86,10 @@ class Conv1dIm2col(Function):
         gw = (g.T @ cols).reshape(O, C, k)
         gb = g.sum(axis=0)
         gcols = (g @ wmat).reshape(B, L, C, k)
-        gx = np.zeros((B, C, L), dtype=gy.dtype)
+        xp = backend.array_module(gy)
+        gx = xp.zeros((B, C, L), dtype=gy.dtype)
         for i in range(k):       # col2im: a loop over the k taps, not over pixels
-            gx += np.roll(gcols[..., i].transpose(0, 2, 1), i - k // 2, axis=2)
+            gx += xp.roll(gcols[..., i].transpose(0, 2, 1), i - k // 2, axis=2)
         return gx, gw, gb
 
 
@@ -145,6 +152,7 @@ def freqnet_epoch_timer(model, loader):
             opt.zero_grad()
             loss.backward()
             opt.step()
+        backend.synchronize()                    # device work is asynchronous
         return time.perf_counter() - t0
     return epoch
 
@@ -181,8 +189,8 @@ def torch_epoch_timer(width, depth, k, xs, ys, batch):
 def copy_weights(fmodel, smodel):
     """Give the spatial twin the frequency model's weights (same function)."""
     fstate = [v for k, v in fmodel.state_dict().items() if "running" not in k and "num_batches" not in k]
-    for p, v in zip(smodel.parameters(), fstate):
-        p.data = v.reshape(p.shape).copy()
+    for p, v in zip(smodel.parameters(), fstate):      # host copies, uploaded explicitly
+        p.data = backend.asarray(v.reshape(p.shape), like=p.data).copy()
 
 
 def twin_error(fmodel, smodel, loader):
@@ -260,7 +268,8 @@ def main(argv=None):
     print(prof.table())
     result = {"benchmark": "train", "dataset": "mnist1d", "signals": len(xs), "steps": steps,
               "config": vars(args), "rows": rows, "twin_max_rel_err": err, "profile": prof.summary(),
-              "torch": torch_info, "numpy": np.__version__, "cpus": os.cpu_count(),
+              "torch": torch_info, "backend": backend.name, "numpy": np.__version__,
+              "cpus": os.cpu_count(),
               "fft_workers": backend.FFT_WORKERS, "machine": platform.platform()}
     print()
     write_json(args.out, result, indent=2)

@@ -20,10 +20,8 @@ class Step:
         self.args = p.parse_args(argv)
         self.out, self.quick = self.args.out, self.args.quick
         os.makedirs(self.out, exist_ok=True)
-        if backend.name != "numpy":
-            print(f"(the tutorial compares with NumPy references on the CPU: switching from "
-                  f"{backend.name} to the numpy backend)")
-            backend.use("numpy")
+        print(f"(freqnet runs on the {backend.name} backend; its results come to the host "
+              f"with .numpy() to be compared with NumPy references)")
         self.measures = []
         print(title)
         print("=" * len(title))

@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from freqnet import backend  # noqa: E402
 from freqnet.spectral import laplace  # noqa: E402
 
 INF = laplace.INF
@@ -69,8 +70,9 @@ def tiled_row(m, name, points, tiles, rng):
     w = rng.standard_normal((1, 1, 3, 3))
     ref = direct_valid(x.astype(np.longdouble)[0, 0], w[0, 0].astype(np.longdouble))
     errors = {}
-    for dtype in ("float32", "float64"):
-        y = laplace.correlate_valid(x.astype(dtype), w.astype(dtype), (tc, tc))[0][0, 0]
+    for dtype in ("float32", "float64"):       # on the active backend; y back to the host
+        xd, wd = (backend.xp.asarray(a.astype(dtype)) for a in (x, w))
+        y = backend.to_numpy(laplace.correlate_valid(xd, wd, (tc, tc))[0])[0, 0]
         err = np.abs(y.astype(np.longdouble) - ref).max() / np.abs(ref).max()
         errors[dtype] = float(err)
     return {"m": m, "points": name, "cond": tc.condition, "fp32": errors["float32"],

@@ -15,7 +15,7 @@ import freqnet
 from freqnet import nn
 from freqnet.spectral import hartley, laplace
 from freqnet.theory import convolution, plots, toom_cook
-from freqnet.theory.common import rfft, irfft, circular_convolution
+from freqnet.theory.common import host, on_device, rfft, irfft, circular_convolution
 
 
 def main(argv=None):
@@ -26,7 +26,7 @@ def main(argv=None):
     for n in (16, 17):
         x, h = rng.standard_normal(n), rng.standard_normal(n)
         step.check(f"irfft(rfft x * rfft h) vs sum_m x[m] h[(n-m) mod N], N={n}",
-                   np.abs(irfft(rfft(x) * rfft(h), n) - circular_convolution(x, h)).max()
+                   np.abs(host(irfft(rfft(x) * rfft(h), n)) - circular_convolution(x, h)).max()
                    / np.abs(circular_convolution(x, h)).max(), 1e-13)
 
     step.section("linear convolution needs zero padding to N+K-1 (the paper never says so)")
@@ -39,8 +39,8 @@ def main(argv=None):
     step.section("a CNN layer: y = sum_c X conj(What) + b HW delta, kernel placed at (i-K//2) mod H")
     layer = nn.SpectralConv2d(3, 4, 3, dtype="float64")
     x = rng.standard_normal((2, 3, 6, 7))
-    y = nn.ToSpatial2d()(layer(nn.ToSpectrum2d()(freqnet.tensor(x, dtype="float64")))).data
-    ref = convolution.spatial_conv2d(x, layer.weight.data, layer.bias.data)
+    y = nn.ToSpatial2d()(layer(nn.ToSpectrum2d()(freqnet.tensor(x, dtype="float64")))).numpy()
+    ref = convolution.spatial_conv2d(x, layer.weight.numpy(), layer.bias.numpy())
     step.check("nn.SpectralConv2d vs circular cross-correlation written with np.roll",
                np.abs(y - ref).max() / np.abs(ref).max(), 1e-12)
     b, c, o, h, w, k = 32, 64, 64, 32, 32, 3
@@ -49,7 +49,7 @@ def main(argv=None):
     print(f"   cost, B={b} C={c}->{o} {h}x{w} K={k}: spectral product {spectral_flops / 1e9:.2f} GFLOP, "
           f"direct {direct_flops / 1e9:.2f} GFLOP; spectral weights take "
           f"{2 * h * (w // 2 + 1) / k ** 2:.0f}x the memory of 3x3 kernels")
-    step.figure(plots.kernel_spectrum(step.out, layer.weight.data[0, 0], (h, w)))
+    step.figure(plots.kernel_spectrum(step.out, layer.weight.numpy()[0, 0], (h, w)))
 
     step.section("real arithmetic 1: Toom-Cook tiles = the z-transform at real points (THEORY §9c(i))")
     tiles = 300 if step.quick else 3000
@@ -67,9 +67,10 @@ def main(argv=None):
     step.section("real arithmetic 2: the Hartley transform (THEORY §9c(ii))")
     x, y2 = rng.standard_normal(16), rng.standard_normal(16)
     want = circular_convolution(x, y2)
-    got = hartley.idht(hartley.convolve(hartley.dht(x), hartley.dht(y2)))
+    hx, hy = hartley.dht(on_device(x)), hartley.dht(on_device(y2))
+    got = host(hartley.idht(hartley.convolve(hx, hy)))
     step.check("DHT: Z = Xe Y + Xo Y[-k] vs circular convolution", np.abs(got - want).max() / np.abs(want).max(), 1e-13)
-    plain = hartley.idht(hartley.dht(x) * hartley.dht(y2))
+    plain = host(hartley.idht(hx * hy))
     step.check("WRONG: DHT plain product", np.abs(plain - want).max() / np.abs(want).max(), 0.1, "large")
     print("   no complex numbers, the same cost as an rfft, and the activation problem is unchanged")
     return step.finish()

@@ -29,7 +29,7 @@ def main(argv=None):
     step.section("the layer: nn.AvgPool2d on a spectrum = window means in space")
     x = rng.standard_normal((2, 3, 8, 12))
     for s in (2, 4):
-        y = nn.ToSpatial2d()(nn.AvgPool2d(s)(nn.ToSpectrum2d()(freqnet.tensor(x, dtype="float64")))).data
+        y = nn.ToSpatial2d()(nn.AvgPool2d(s)(nn.ToSpectrum2d()(freqnet.tensor(x, dtype="float64")))).numpy()
         ref = pooling.window_means(x, s)
         step.check(f"AvgPool2d({s}) on rfft2 vs mean over {s}x{s} windows",
                    np.abs(y - ref).max() / np.abs(ref).max(), 1e-13)
@@ -60,7 +60,7 @@ def main(argv=None):
     step.section("spectral pooling keeps the mean and equals x[::s] on band-limited signals")
     step.check("band-limited x: spectral pool vs x[::s]", pooling.bandlimited_crop_error(48, 4, rng), 1e-13)
     z = rng.standard_normal((1, 1, 8, 8))
-    p = nn.ToSpatial2d()(nn.SpectralPool2d(factor=2)(nn.ToSpectrum2d()(freqnet.tensor(z, dtype="float64")))).data
+    p = nn.ToSpatial2d()(nn.SpectralPool2d(factor=2)(nn.ToSpectrum2d()(freqnet.tensor(z, dtype="float64")))).numpy()
     step.check("spectral pool: mean before vs after", abs(p.mean() - z.mean()), 1e-14)
     return step.finish()
 

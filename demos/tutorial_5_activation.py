@@ -49,8 +49,8 @@ def main(argv=None):
     spec = nn.ToSpectrum2d()(freqnet.tensor(rng.standard_normal((2, 3, 8, 8)), dtype="float64"))
     layer = nn.ReLU(mode="poly", degree=2, r=4.0)
     a = polynomial.least_squares_fit("relu", 4.0, 2)
-    xs = nn.ToSpatial2d()(spec).data
-    got = nn.ToSpatial2d()(layer(spec)).data
+    xs = nn.ToSpatial2d()(spec).numpy()
+    got = nn.ToSpatial2d()(layer(spec)).numpy()
     want = a[0] + a[1] * xs + a[2] * xs ** 2
     step.check("nn.ReLU(mode='poly') on rfft2 vs p(x) in space", np.abs(got - want).max() / np.abs(want).max(), 1e-12)
     counts = activation_cost.transform_counts(spec)

@@ -47,7 +47,7 @@ def learned_filters(out_dir, weight, before):
     for i in range(k):
         ax[0, i].imshow(before[i, 0], cmap="RdBu")
         ax[1, i].imshow(weight[i, 0], cmap="RdBu")
-        spectrum = freqnet.fft.fft2(freqnet.tensor(weight[i, 0].astype(complex)), s=(16, 16)).data
+        spectrum = freqnet.fft.fft2(freqnet.tensor(weight[i, 0].astype(complex)), s=(16, 16)).numpy()
         ax[2, i].imshow(np.fft.fftshift(np.abs(spectrum)), cmap="magma")
         for row in ax[:, i]:
             row.set_xticks([])
@@ -129,7 +129,7 @@ def main(argv=None):
     step.check("inverse transforms of activations in one training step", act_inv, 0)
 
     step.section(f"training: {n_train} gratings (noise {noise}), {epochs} epochs, Adam lr 1e-2, batch 64")
-    before = model[1].weight.data.copy()
+    before = model[1].weight.numpy()
     chance = evaluate(model, test)["loss"]
     history = fit(model, optimizer, train, epochs, val_loader=test, progress=False)
     final = history[-1]
@@ -138,7 +138,7 @@ def main(argv=None):
     step.check("test loss fell below its value at initialisation (ratio)", final["val_loss"] / chance, 0.9)
     if not step.quick:
         step.check("test accuracy above chance by far (error rate)", 1 - final["val_accuracy"], 0.3)
-    step.figure(learned_filters(step.out, model[1].weight.data, before))
+    step.figure(learned_filters(step.out, model[1].weight.numpy(), before))
     step.figure(curves(step.out, history))
     return step.finish()
 

@@ -36,10 +36,10 @@ def rng():
 
 def test_parseval_without_multiplicities_fails():
     def unweighted(X, Y, shape):
-        return float((X * np.conj(Y)).real.sum() / np.prod(shape))
+        return float((X * Y.conj()).real.sum() / np.prod(shape))
 
     def all_twos(X, Y, shape):          # every bin counted twice: wrong at DC (and Nyquist)
-        return float((2 * X * np.conj(Y)).real.sum() / np.prod(shape))
+        return float((2 * X * Y.conj()).real.sum() / np.prod(shape))
     assert readout.parseval_error(readout.parseval_weighted, rng()) < 1e-13
     assert readout.parseval_error(unweighted, rng()) > 0.1
     assert readout.parseval_error(all_twos, rng()) > 1e-3
@@ -106,7 +106,8 @@ def test_claim_2_catches_an_rfft_backward_without_multiplicities(monkeypatch):
     from freqnet import backend
     monkeypatch.setattr(backend, "DFT_GEMM_MAX_LEN", 0)     # the FFT form, which uses the d_k
     monkeypatch.setattr(opsfft, "multiplicity",
-                        lambda n, m=None, xp=None, dtype=None: np.ones(n // 2 + 1 if m is None else m))
+                        lambda n, m=None, xp=None, dtype=None: (xp or backend.xp).ones(
+                            n // 2 + 1 if m is None else m, dtype=dtype or "float64"))
     rec = run_claim(2, quick=True)
     assert not rec.passed
     assert any("freqnet" in m.name and not m.passed for m in rec.measures)
@@ -120,7 +121,8 @@ def test_claim_2_catches_a_short_gemm_rfft_backward_without_multiplicities(monke
         if of != "rfft":
             return real(g, n, axes, norm, of)
         scale = {"backward": n, "forward": 1.0, "ortho": n ** 0.5}[norm]
-        return scale * np.fft.irfft(g, n=n, axis=-1).astype(g.real.dtype)
+        xp = backend.array_module(g)                 # on g's device, as freqnet's own is
+        return scale * xp.fft.irfft(g, n=n, axis=-1).astype(g.real.dtype)
     monkeypatch.setattr(backend, "real_dft_adjoint", n_irfft)
     rec = run_claim(2, quick=True)
     assert not rec.passed
@@ -185,3 +187,22 @@ def test_theory_uses_freqnet_ffts_not_numpy_ones():
     with freqnet.profile() as prof:
         run_claim(1, quick=True)
     assert prof.transform_count("forward") > 0 and prof.transform_count("inverse") > 0
+
+
+@pytest.mark.parametrize("number", sorted(REGISTRY))
+def test_claim_runs_freqnet_on_the_active_backend(number, monkeypatch):
+    """No claim pins itself to NumPy: every array freqnet transforms while a claim runs
+    is on the session's backend (under FREQNET_BACKEND=strict, the emulated device)."""
+    from freqnet import backend
+    seen = []
+    for name in ("fftn", "rfftn", "irfftn"):
+        real = getattr(backend, name)
+
+        def spy(a, *args, _real=real, **kwargs):
+            seen.append(backend.array_module(a).__name__)
+            return _real(a, *args, **kwargs)
+        monkeypatch.setattr(backend, name, spy)
+    before = backend.name
+    assert run_claim(number, quick=True).passed
+    assert backend.name == before
+    assert set(seen) <= {backend.xp.__name__}, f"claim {number} transformed arrays on {set(seen)}"

@@ -77,7 +77,7 @@ class Concatenate(Function):
                 raise ValueError(
                     f"concatenate: shapes {ref} and {a.shape} differ outside axis {axis}")
         self.axis = axis
-        self.splits = _np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        self.splits = _np.cumsum([a.shape[axis] for a in arrays])[:-1].tolist()   # host ints
         return xp.concatenate(arrays, axis=axis)
 
     def backward(self, g):

@@ -8,6 +8,9 @@ with freqnet's own ops (THEORY.md §1-§12).
 Each claim is a function ``check(ctx) -> [Measure]`` registered with
 :func:`record.claim`; a measure is a correct identity whose error must be
 small, or a wrong formula (often the paper's) whose error must be large.
+The checks run on the active backend (``FREQNET_BACKEND=numpy``, ``strict``
+or ``cupy``): freqnet's ops on device arrays, the references in NumPy on the
+host, with explicit transfers between them (:func:`record.host`).
 """
 from .record import REGISTRY, ClaimRecord, Measure, Context, VERDICTS  # noqa: F401
 from . import (convolution, distributions, pooling, readout, loss,  # noqa: F401

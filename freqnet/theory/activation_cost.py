@@ -14,7 +14,7 @@ from ..nn.activation import PolynomialActivation
 from ..gradcheck import gradcheck, GradcheckError
 from ..profiler import profile
 from .. import nn
-from .common import np, tensor, rfft2
+from .common import np, tensor, host, rfft2
 from .record import Measure, claim, relerr
 
 
@@ -49,7 +49,7 @@ def relu_fit_error(r):
 def bound_violations(trials, rng, shape=(8, 9)):
     """How often max|x| exceeds the spectral bound r = (1/N) sum d |X| (must be never)."""
     x = rng.standard_normal((trials,) + shape) * rng.uniform(0.1, 10, (trials, 1, 1))
-    r = polynomial.spectral_bound(rfft2(x), shape)
+    r = host(polynomial.spectral_bound(rfft2(x), shape))
     return int((np.abs(x).max(axis=(1, 2)) > r * (1 + 1e-12)).sum())
 
 

@@ -1,30 +1,39 @@
-"""Shared helpers of the checks: host arrays, independent spatial references
-(index sums, no FFT), freqnet's FFTs on plain arrays, and quadrature.
+"""Shared helpers of the checks: host/device conversions, independent spatial
+references (index sums, no FFT), freqnet's FFTs on plain arrays, and quadrature.
 
 The references here are written directly from the definitions (THEORY.md §0,
-§1) so that freqnet's spectral code path is compared with something it does
-not share.
+§1) in NumPy on the host, so that freqnet's spectral code path, which runs on
+the active backend, is compared with something it does not share.
 """
 import warnings
 
 from .. import backend
 from ..tensor import Tensor
 from .. import fft as ffn
+from .record import host  # noqa: F401  (re-exported: the one way back to the host)
 
 np = backend.numpy
 special = backend.special
 integrate = backend.integrate
 
 
+def on_device(a):
+    """``a`` (host data, or an array of the active backend) as an array of the
+    active backend: an explicit upload of host data, no copy otherwise."""
+    if backend.is_array(a) and backend.array_module(a) is backend.xp:
+        return a
+    return backend.xp.asarray(a)
+
+
 def tensor(a, requires_grad=False):
-    """A float64/complex128 freqnet Tensor of ``a`` (host array)."""
-    a = np.asarray(a)
+    """A float64/complex128 freqnet Tensor of ``a`` (host or device array) on the active backend."""
+    a = on_device(a)
     dtype = "complex128" if a.dtype.kind == "c" else "float64"
     return Tensor(a.astype(dtype), requires_grad=requires_grad)
 
 
 def rfft(x, n=None):
-    """freqnet.fft.rfft on a host array (norm="backward")."""
+    """freqnet.fft.rfft (norm="backward") of host or device data; a device array."""
     return ffn.rfft(tensor(x), n=n).data
 
 
@@ -46,21 +55,21 @@ def multiplicity(n):
 
 
 def circular_convolution(x, h):
-    """(x (*) h)[n] = sum_m x[m] h[(n - m) mod N], by an index sum."""
+    """(x (*) h)[n] = sum_m x[m] h[(n - m) mod N], by an index sum (host arrays)."""
     n = len(x)
     idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
     return (x[None, :] * h[idx]).sum(axis=1)
 
 
 def circular_correlation(x, h):
-    """y[n] = sum_m x[(n + m) mod N] h[m] (the CNN "convolution")."""
+    """y[n] = sum_m x[(n + m) mod N] h[m] (the CNN "convolution"; host arrays)."""
     n = len(x)
     idx = (np.arange(n)[:, None] + np.arange(n)[None, :]) % n
     return (x[idx] * h[None, :]).sum(axis=1)
 
 
 def quad(f, a, b, **kw):
-    """Real quadrature (scipy.integrate.quad) returning only the value. Its
+    """Real quadrature (scipy.integrate.quad, on the host) returning only the value. Its
     round-off warnings are silenced: every check measures its own error."""
     kw.setdefault("limit", 400)
     kw.setdefault("epsabs", 0.0)

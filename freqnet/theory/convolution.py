@@ -6,8 +6,8 @@ test suite can hand them a wrong formula and see them fail.
 """
 from ..gradcheck import gradcheck, GradcheckError
 from .. import fft as ffn
-from .common import (np, special, tensor, rfft, irfft, multiplicity, circular_convolution,
-                     quad, fourier_quad)
+from .common import (np, special, tensor, on_device, host, rfft, irfft, multiplicity,
+                     circular_convolution, quad, fourier_quad)
 from .record import Measure, claim, relerr
 
 
@@ -63,7 +63,7 @@ def valid_correlation_error(n, k, rng):
     """'valid' correlation = first n-k+1 outputs of the size-n circular correlation."""
     x = rng.standard_normal(n)
     h = rng.standard_normal(k)
-    y = irfft(rfft(x) * np.conj(rfft(h, n=n)), n)[: n - k + 1]
+    y = irfft(rfft(x) * rfft(h, n=n).conj(), n)[: n - k + 1]
     return relerr(y, np.correlate(x, h, mode="valid"))
 
 
@@ -129,7 +129,7 @@ def check_convolution_theorem(ctx):
 
 def conj_rule(G, W, omega):
     """Back-propagation through y = x (*) w: grad_X = G conj(W) (THEORY.md §2a)."""
-    return G * np.conj(W)
+    return G * W.conj()
 
 
 def backprop_error(rule, n, rng, eps=1e-3):
@@ -143,7 +143,7 @@ def backprop_error(rule, n, rng, eps=1e-3):
     def loss(xs):
         return np.array([g @ circular_convolution(v, w) for v in xs])
     fd = (loss(x + eps * eye) - loss(x - eps * eye)) / (2 * eps)
-    omega = 2 * np.pi * np.arange(n // 2 + 1) / n
+    omega = on_device(2 * np.pi * np.arange(n // 2 + 1) / n)
     grad = irfft(rule(rfft(g), rfft(w), omega), n)
     return relerr(grad, fd)
 
@@ -190,7 +190,7 @@ def spectral_derivative_error(m):
     ik = 1j * np.arange(m // 2 + 1).astype(float)
     if m % 2 == 0:
         ik[-1] = 0.0
-    got = irfft(ik * rfft(f) * rfft(g), m)
+    got = irfft(on_device(ik) * rfft(f) * rfft(g), m)
     return relerr(got, circular_convolution(fprime, g))
 
 
@@ -198,20 +198,20 @@ def forward_difference_error(n, rng):
     """x[n+1] - x[n] <-> (e^{2 pi i k/N} - 1) X exactly."""
     x = rng.standard_normal(n)
     k = np.arange(n // 2 + 1)
-    got = irfft((np.exp(2j * np.pi * k / n) - 1) * rfft(x), n)
+    got = irfft(on_device(np.exp(2j * np.pi * k / n) - 1) * rfft(x), n)
     return relerr(got, np.roll(x, -1) - x)
 
 
 def rfft_adjoint(g, n):
     """grad_x of Re<g, rfft(x)>: N irfft(g / d) (THEORY.md §0)."""
-    return n * irfft(g / multiplicity(n), n)
+    return n * irfft(on_device(g) / on_device(multiplicity(n)), n)
 
 
 def rfft_adjoint_error(adjoint, n, rng):
     """``adjoint(g, n)`` against the exact adjoint Re(R^H g), R = rfft of the identity
     (rfft is linear, so the matrix is its own finite-difference quotient)."""
     g = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
-    R = rfft(np.eye(n)).T            # (n//2+1, n): column j = rfft(e_j)
+    R = host(rfft(np.eye(n))).T      # (n//2+1, n): column j = rfft(e_j)
     exact = (np.conj(R).T @ g).real
     return relerr(adjoint(g, n), exact)
 

@@ -9,7 +9,7 @@ The contrast "separable cas x cas in 2D" is built with freqnet.fft.
 """
 from .. import fft as ffn
 from ..spectral import hartley as H
-from .common import np, tensor, circular_convolution, circular_correlation
+from .common import np, tensor, on_device, circular_convolution, circular_correlation
 from .record import Measure, claim, relerr
 
 
@@ -43,7 +43,7 @@ def circular_convolution_2d(x, y):
 def convolution_error(n, rng, product=H.convolve):
     """``product(DHT x, DHT y)`` inverted, against the index-sum circular convolution."""
     x, y = rng.standard_normal(n), rng.standard_normal(n)
-    return relerr(H.idht(product(H.dht(x), H.dht(y))), circular_convolution(x, y))
+    return relerr(H.idht(product(H.dht(on_device(x)), H.dht(on_device(y)))), circular_convolution(x, y))
 
 
 def backward_error(n, rng, eps=1e-3):
@@ -53,7 +53,7 @@ def backward_error(n, rng, eps=1e-3):
     eye = np.eye(n)
     loss = lambda xs: np.array([g @ circular_correlation(v, w) for v in xs])  # noqa: E731
     fd = (loss(x + eps * eye) - loss(x - eps * eye)) / (2 * eps)
-    grad = H.dht(H.correlate_adjoint_input(H.dht(g) / n, H.dht(w)))
+    grad = H.dht(H.correlate_adjoint_input(H.dht(on_device(g)) / n, H.dht(on_device(w))))
     return relerr(grad, fd)
 
 
@@ -64,26 +64,27 @@ def backward_error(n, rng, eps=1e-3):
 def check_hartley(ctx):
     rng = ctx.rng
     x16, x17 = rng.standard_normal(16), rng.standard_normal(17)
-    definition = max(relerr(H.dht(x, method=m), dht_definition(x))
+    definition = max(relerr(H.dht(on_device(x), method=m), dht_definition(x))
                      for x in (x16, x17) for m in ("matrix", "fft"))
-    fht = relerr(H.dht(x16, method="fht"), dht_definition(x16))
-    inverse = max(relerr(H.idht(H.dht(x)), x) for x in (x16, x17))
+    fht = relerr(H.dht(on_device(x16), method="fht"), dht_definition(x16))
+    inverse = max(relerr(H.idht(H.dht(on_device(x))), x) for x in (x16, x17))
     conv = max(convolution_error(n, rng) for n in (16, 17))
     xs, ws = rng.standard_normal(17), rng.standard_normal(17)
-    corr = relerr(H.idht(H.correlate(H.dht(xs), H.dht(ws))), circular_correlation(xs, ws))
+    corr = relerr(H.idht(H.correlate(H.dht(on_device(xs)), H.dht(on_device(ws)))),
+                  circular_correlation(xs, ws))
     x2, y2 = rng.standard_normal((6, 7)), rng.standard_normal((6, 7))
     want2 = circular_convolution_2d(x2, y2)
-    conv2 = relerr(H.idht(H.convolve(H.dht(x2, 2), H.dht(y2, 2), 2), 2), want2)
+    conv2 = relerr(H.idht(H.convolve(H.dht(on_device(x2), 2), H.dht(on_device(y2), 2), 2), 2), want2)
     wrong_product = convolution_error(16, rng, product=lambda a, b: a * b)
     wrong_separable = relerr(H.idht(H.convolve(separable_dht(x2), separable_dht(y2), 2), 2), want2)
     x32 = rng.standard_normal(1024)
-    fp32 = relerr(H.dht(x32.astype(np.float32)), H.dht(x32))
+    fp32 = relerr(H.dht(on_device(x32.astype(np.float32))), H.dht(on_device(x32)))
     ctx.say(f"DHT conv theorem: 1D {conv:.3g}, 2D {conv2:.3g}; as a plain product {wrong_product:.3g}; "
             f"with the separable cas x cas transform in 2D {wrong_separable:.3g}")
     return [
         Measure("freqnet DHT (matrix, fft) vs sum x cas(2 pi kn/N)", definition, 1e-13),
         Measure("freqnet fast Hartley transform (N = 16) vs definition", fht, 1e-13),
-        Measure("freqnet DHT = Re X - Im X of freqnet.fft", relerr(H.dht(x17), dht_by_fft(x17)), 1e-13),
+        Measure("freqnet DHT = Re X - Im X of freqnet.fft", relerr(H.dht(on_device(x17)), dht_by_fft(x17)), 1e-13),
         Measure("self-inverse: DHT(DHT x)/N = x", inverse, 1e-14),
         Measure("convolve: Xe Y_H + Xo Y_H[-k] vs index sum (N = 16, 17)", conv, 1e-13),
         Measure("correlate: We X - Wo X[-k] vs index sum", corr, 1e-13),

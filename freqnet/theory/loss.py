@@ -9,7 +9,7 @@ loss, whose spectral form is exact.
 from ..gradcheck import gradcheck, GradcheckError
 from .. import fft as ffn
 from ..ops import sigmoid, log
-from .common import np, special, tensor, rfft, multiplicity
+from .common import np, special, tensor, on_device, rfft, multiplicity
 from .record import Measure, claim, relerr
 
 
@@ -26,10 +26,11 @@ def bce_stable(z, y):
 
 def bce_gradient_error(rng, n=64):
     """freqnet autograd of the defining formula against dL/dz = sigma(z) - y."""
-    z = tensor(rng.uniform(-6, 6, n), requires_grad=True)
+    z0 = rng.uniform(-6, 6, n)
+    z = tensor(z0, requires_grad=True)
     y = (rng.uniform(size=n) > 0.5).astype(float)
     bce_definition(z, y).sum().backward()
-    return relerr(z.grad.data, special.expit(z.data) - y)
+    return relerr(z.grad.data, special.expit(z0) - y)
 
 
 def parseval_readout(X, V, b):
@@ -40,7 +41,7 @@ def parseval_readout(X, V, b):
 def readout_weights(a):
     """V = d_v conj(rfft2(A)) / (H W) for a spatial dense weight A (C, H, W)."""
     h, w = a.shape[-2:]
-    return multiplicity(w) * np.conj(ffn.rfft2(tensor(a)).data) / (h * w)
+    return on_device(multiplicity(w)) * ffn.rfft2(tensor(a)).data.conj() / (h * w)
 
 
 def readout_errors(rng, shape=(2, 5, 6)):
@@ -71,7 +72,7 @@ def readout_gradcheck(rng, shape=(2, 3, 4)):
 def mse_parseval_error(rng, n=33):
     """sum_n (z - t)^2 = (1/N) sum_k d_k |Z_k - T_k|^2 (per-pixel quadratic loss)."""
     z, t = rng.standard_normal(n), rng.standard_normal(n)
-    spectral = (multiplicity(n) * np.abs(rfft(z) - rfft(t)) ** 2).sum() / n
+    spectral = (on_device(multiplicity(n)) * abs(rfft(z) - rfft(t)) ** 2).sum() / n
     return relerr(spectral, ((z - t) ** 2).sum())
 
 

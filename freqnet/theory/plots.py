@@ -1,6 +1,7 @@
 """Figures for ``python -m freqnet.theory --plots DIR`` and the tutorial
 (matplotlib, Agg backend; PNG files). Each figure is computed with the same
-freqnet helpers as the checks, never drawn from stored numbers.
+freqnet helpers as the checks, never drawn from stored numbers; freqnet's
+results come to the host for drawing by an explicit transfer (``host``).
 """
 import os
 
@@ -8,7 +9,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .common import np, rfft, irfft, special, quad  # noqa: E402
+from .common import np, host, on_device, rfft, irfft, rfft2, special, quad  # noqa: E402
+from .. import backend  # noqa: E402
 from . import convolution, pooling, toom_cook, activation_cost  # noqa: E402
 from ..spectral import fourier, polynomial  # noqa: E402
 
@@ -23,7 +25,7 @@ def _save(fig, out_dir, name):
 
 def spectrum(out_dir, x, title="a signal and its rfft spectrum", name="spectrum.png"):
     """|X_k| and the phase of a real signal's half spectrum."""
-    X = rfft(x)
+    X = host(rfft(x))
     fig, ax = plt.subplots(1, 2, figsize=(9, 3))
     ax[0].plot(x, ".-")
     ax[0].set_title("x[n]")
@@ -35,8 +37,7 @@ def spectrum(out_dir, x, title="a signal and its rfft spectrum", name="spectrum.
 
 def spectrum2d(out_dir, img, name="spectrum2d.png"):
     """An image and log10 |X| of its rfft2 half spectrum (rows shifted so u = 0 is centred)."""
-    from .common import rfft2
-    S = np.fft.fftshift(np.abs(rfft2(img)), axes=0)
+    S = np.fft.fftshift(np.abs(host(rfft2(img))), axes=0)
     fig, ax = plt.subplots(1, 2, figsize=(8, 3.6))
     ax[0].imshow(img, cmap="gray")
     ax[0].set_title("image")
@@ -50,12 +51,11 @@ def spectrum2d(out_dir, img, name="spectrum2d.png"):
 
 def kernel_spectrum(out_dir, kernel, shape, name="tutorial2_kernel_spectrum.png"):
     """A K x K kernel placed on an H x W map at (i - K//2) mod H, and |rfft2| of it."""
-    from .common import rfft2
-    placed = fourier.place_kernel(np.asarray(kernel, dtype=float), shape)
+    placed = host(fourier.place_kernel(on_device(np.asarray(kernel, dtype=float)), shape))
     fig, ax = plt.subplots(1, 2, figsize=(8, 3.4))
     ax[0].imshow(placed, cmap="RdBu")
     ax[0].set_title(f"{kernel.shape[0]}x{kernel.shape[1]} kernel placed on {shape[0]}x{shape[1]}")
-    ax[1].imshow(np.fft.fftshift(np.abs(rfft2(placed)), axes=0), aspect="auto")
+    ax[1].imshow(np.fft.fftshift(np.abs(host(rfft2(placed))), axes=0), aspect="auto")
     ax[1].set_title("|What| = |rfft2(Wpad)| (smooth: few taps)")
     return _save(fig, out_dir, name)
 
@@ -66,8 +66,8 @@ def wraparound(out_dir, n=32, k=9, seed=0):
     x, h = rng.standard_normal(n), rng.standard_normal(k)
     want = np.convolve(x, h)
     length = convolution.padded_length(n, k)
-    padded = irfft(rfft(x, n=length) * rfft(h, n=length), length)[: n + k - 1]
-    wrapped = irfft(rfft(x) * rfft(h, n=n), n)
+    padded = host(irfft(rfft(x, n=length) * rfft(h, n=length), length))[: n + k - 1]
+    wrapped = host(irfft(rfft(x) * rfft(h, n=n), n))
     fig, ax = plt.subplots(figsize=(8, 3.2))
     ax.plot(want, "k-", lw=3, alpha=0.4, label="direct linear convolution")
     ax.plot(padded, "b.", label=f"FFT length {length} >= N+K-1")
@@ -86,8 +86,9 @@ def gradients(out_dir, n=16, seed=0):
     loss = lambda xs: np.array([g @ convolution.circular_convolution(v, w) for v in xs])  # noqa: E731
     fd = (loss(x + eps * eye) - loss(x - eps * eye)) / (2 * eps)
     omega = 2 * np.pi * np.arange(n // 2 + 1) / n
-    right = irfft(rfft(g) * np.conj(rfft(w)), n)
-    wrong = irfft(1j * omega * rfft(w) * rfft(g), n)
+    G, W = host(rfft(g)), host(rfft(w))
+    right = host(irfft(G * np.conj(W), n))
+    wrong = host(irfft(1j * omega * W * G, n))
     fig, ax = plt.subplots(figsize=(8, 3.2))
     ax.plot(fd, "k-", lw=3, alpha=0.4, label="finite differences")
     ax.plot(right, "b.", label="G conj(W)  (correlation)")
@@ -116,7 +117,7 @@ def sigmoid_transform(out_dir):
 def dirichlet_kernel(out_dir, n=48, s=4):
     """Claim 5: the discrete pooling kernel (Dirichlet) against the continuous sinc."""
     q = np.arange(n // 2 + 1)
-    dirichlet = np.abs(fourier.dirichlet(n, s, np, "complex128", half=True))
+    dirichlet = np.abs(host(fourier.dirichlet(n, s, backend.xp, "complex128", half=True)))
     sinc = np.abs(np.sinc(q * s / n))
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.plot(q, dirichlet, "o-", label=f"|Dirichlet| (box of {s}, N = {n})")

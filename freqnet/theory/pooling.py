@@ -6,7 +6,8 @@ avg_pool, spectral_crop) on rfft half spectra and compares it with the
 spatial definition (window means) written here.
 """
 from ..spectral import fourier
-from .common import np, rfft, irfft, rfft2, irfft2
+from .. import backend
+from .common import np, on_device, rfft, irfft, rfft2, irfft2
 from .record import Measure, claim, relerr
 
 #: The aliasing experiment of THEORY.md §6: length 48, stride 4, a cosine at k = N/s + 1.
@@ -26,8 +27,8 @@ def dirichlet_errors(n, s):
     """freqnet's Dirichlet factor against the closed form and against conj(rfft(box))."""
     box = np.zeros(n)
     box[:s] = 1.0 / s
-    ours = fourier.dirichlet(n, s, np, "complex128", half=True)
-    return max(relerr(ours, dirichlet_closed_form(n, s)), relerr(ours, np.conj(rfft(box))))
+    ours = fourier.dirichlet(n, s, backend.xp, "complex128", half=True)
+    return max(relerr(ours, dirichlet_closed_form(n, s)), relerr(ours, rfft(box).conj()))
 
 
 def window_means(x, s):
@@ -56,12 +57,12 @@ def sinc_pool_1d(x, s):
     q = np.arange(n // 2 + 1)
     half_angle = np.pi * q * s / n
     sinc = np.exp(1j * np.pi * q * (s - 1) / n) * np.sinc(half_angle / np.pi)
-    return irfft(fourier.fold(rfft(x) * sinc, (n,), s), n // s)
+    return irfft(fourier.fold(rfft(x) * on_device(sinc), (n,), s), n // s)
 
 
 def leak(pooled, n_out):
     """Amplitude of the aliased cosine at bin 1 of the pooled length-n_out signal."""
-    return 2 * abs(rfft(pooled)[1]) / n_out
+    return 2 * abs(complex(rfft(pooled)[1])) / n_out
 
 
 def aliasing(n=ALIAS_N, s=ALIAS_S):
@@ -83,7 +84,7 @@ def bandlimited_crop_error(n, s, rng):
     X[:keep] = rng.standard_normal(keep) + 1j * rng.standard_normal(keep)
     X[0] = X[0].real
     x = irfft(X, n)
-    crop = irfft(fourier.spectral_crop(X, (n,), (n // s,)), n // s)
+    crop = irfft(fourier.spectral_crop(on_device(X), (n,), (n // s,)), n // s)
     return relerr(crop, x[::s])
 
 

@@ -6,13 +6,13 @@ against the spatial definitions written here.
 """
 from ..gradcheck import gradcheck, GradcheckError
 from .. import nn
-from .common import np, tensor, rfft, rfft2, multiplicity
+from .common import np, tensor, on_device, host, rfft, rfft2, multiplicity
 from .record import Measure, claim, relerr
 
 
 def parseval_weighted(X, Y, shape):
     """<x, y> = (1/N) sum_{half spectrum} d_v Re(X conj(Y)) (THEORY.md §7a)."""
-    return float((multiplicity(shape[-1]) * (X * np.conj(Y)).real).sum() / np.prod(shape))
+    return float((on_device(multiplicity(shape[-1])) * (X * Y.conj()).real).sum() / np.prod(shape))
 
 
 def parseval_error(inner, rng, shapes=((33,), (32,), (5, 6), (6, 7))):
@@ -37,8 +37,8 @@ def gap_error(rng, shape=(3, 4, 5, 6)):
 
 def dense_layer(c, h, w, j, rng):
     layer = nn.SpectralLinear(c, (h, w), j, dtype="float64")
-    layer.weight.data = rng.standard_normal(layer.weight.shape)
-    layer.bias.data = rng.standard_normal(j)
+    layer.weight.data = on_device(rng.standard_normal(layer.weight.shape))
+    layer.bias.data = on_device(rng.standard_normal(j))
     return layer
 
 
@@ -46,7 +46,7 @@ def dense_error(rng, b=3, c=2, h=5, w=6, j=4):
     """SpectralLinear on the spectrum against x.flatten() @ A^T + b in space."""
     layer = dense_layer(c, h, w, j, rng)
     x = rng.standard_normal((b, c, h, w))
-    want = x.reshape(b, -1) @ layer.weight.data.T + layer.bias.data
+    want = x.reshape(b, -1) @ host(layer.weight).T + host(layer.bias)
     return relerr(layer(spectrum_of(x)).data, want)
 
 
@@ -68,10 +68,10 @@ def sgd_step_error(rng, c=2, h=4, w=6, lr=0.1):
     a = rng.standard_normal((c, h, w))
     x = rng.standard_normal((c, h, w))
     g = 0.7                                    # dL/dout for one output
-    d_over_n = multiplicity(w) / (h * w)
-    v_of = lambda a: d_over_n * np.conj(rfft2(a))
+    d_over_n = on_device(multiplicity(w) / (h * w))
+    v_of = lambda a: d_over_n * rfft2(a).conj()
     a_next = a - lr * g * x                    # grad_A = g x
-    v_next = v_of(a) - lr * d_over_n * g * np.conj(rfft2(x))   # grad_V = g conj(X)
+    v_next = v_of(a) - lr * d_over_n * g * rfft2(x).conj()   # grad_V = g conj(X)
     return relerr(v_next, v_of(a_next))
 
 
@@ -82,7 +82,7 @@ def check_readout(ctx):
     rng = ctx.rng
 
     def unweighted(X, Y, shape):
-        return float((X * np.conj(Y)).real.sum() / np.prod(shape))
+        return float((X * Y.conj()).real.sum() / np.prod(shape))
     right = parseval_error(parseval_weighted, rng)
     wrong = parseval_error(unweighted, rng)
     ctx.say(f"Parseval on half spectra, inner products x.y: with d_k {right:.3g}, without d_k {wrong:.3g}")
@@ -91,7 +91,7 @@ def check_readout(ctx):
     energy, with_d, without_d = (x * x).sum(), parseval_weighted(X, X, x.shape), unweighted(X, X, x.shape)
     ctx.say(f"energy of an 8x8 map: sum x^2 = {energy:.10f}, with d_k {with_d:.10f}, without {without_d:.10f}")
     b = rng.standard_normal((2, 3, 4, 5))
-    ctx.say("GAP of a (2, 3, 4, 5) map, spectral DC/HW:", np.round(nn.GlobalAvgPool()(spectrum_of(b)).data[0], 12),
+    ctx.say("GAP of a (2, 3, 4, 5) map, spectral DC/HW:", np.round(host(nn.GlobalAvgPool()(spectrum_of(b)))[0], 12),
             " spatial mean:", np.round(b.mean(axis=(2, 3))[0], 12))
     return [
         Measure("Parseval (1/N) sum d Re(X conj Y) vs x.y (1D, 2D, odd/even)", right, 1e-13),

@@ -6,11 +6,15 @@ error that must be small (the true statement, computed by freqnet) or an error
 that must be large (a wrong formula -- often the paper's -- that the check
 must catch). The :func:`claim` decorator turns such a function into a
 :class:`ClaimRecord` producer and registers it under its number.
+
+Checks run on the active backend (``FREQNET_BACKEND``, DESIGN.md §6):
+freqnet's ops get device arrays, the references are NumPy on the host, and
+results cross over only by :func:`host`, an explicit transfer.
 """
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .. import backend
+from ..tensor import Tensor
 
 VERDICTS = ("right", "wrong", "vague", "incomplete")
 
@@ -92,7 +96,8 @@ class ClaimRecord:
 
 class Context:
     """How to run a check: ``quick`` (fewer quadrature points, for the test
-    suite), ``verbose`` (print intermediate numbers) and a seeded RNG."""
+    suite), ``verbose`` (print intermediate numbers) and a seeded host RNG
+    (its draws are the host references, uploaded where freqnet uses them)."""
 
     def __init__(self, quick=False, verbose=False, seed=0, out=print):
         self.quick = quick
@@ -119,25 +124,9 @@ class Claim:
 
     def run(self, quick=False, verbose=False, seed=0, out=print):
         ctx = Context(quick=quick, verbose=verbose, seed=seed, out=out)
-        with on_host():
-            measures = list(self.check(ctx))
+        measures = list(self.check(ctx))
         return ClaimRecord(self.number, self.title, self.paper, self.theory, self.verdict,
                            self.truth, measures, ctx.data)
-
-
-@contextmanager
-def on_host():
-    """Run on the numpy backend: the checks compare float64 host arrays with
-    references written in NumPy, whatever FREQNET_BACKEND says."""
-    previous = backend.name
-    if previous == "numpy":
-        yield
-        return
-    backend.use("numpy")
-    try:
-        yield
-    finally:
-        backend.use(previous)
 
 
 def claim(number, title, paper, theory, verdict, truth):
@@ -153,10 +142,20 @@ def claim(number, title, paper, theory, verdict, truth):
     return register
 
 
+def host(a):
+    """A host NumPy copy of a Tensor, an array of any backend, or host data:
+    device results come back only through this explicit transfer."""
+    if isinstance(a, Tensor):
+        return a.numpy()
+    if backend.is_array(a):
+        return backend.to_numpy(a)
+    return backend.numpy.asarray(a)
+
+
 def relerr(a, b):
-    """max|a - b| / max|b| on host arrays (the error measure used throughout THEORY.md)."""
+    """max|a - b| / max|b|, computed on the host (the error measure used throughout
+    THEORY.md); ``a`` and ``b`` may be Tensors, device or host arrays."""
     np = backend.numpy
-    a = backend.to_numpy(a) if backend.is_array(a) else np.asarray(a)
-    b = backend.to_numpy(b) if backend.is_array(b) else np.asarray(b)
+    a, b = host(a), host(b)
     scale = np.max(np.abs(b))
     return float(np.max(np.abs(a - b)) / (scale if scale > 0 else 1.0))
