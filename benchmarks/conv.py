@@ -208,7 +208,7 @@ def setup_torch(p, threads=None):
 
 def setup_hartley(p):
     """SpectralConv2d(domain="hartley") on a Hartley spectrum, spectrum in and out."""
-    from freqnet.spectral import hartley
+    from freqnet.domains.hartley import maths as hartley
     layer = nn.SpectralConv2d(p.channels, p.channels, p.k, domain="hartley")
     layer.load_state_dict({"weight": p.w, "bias": p.b})
     x = nn.ToSpectrum(domain="hartley")(freqnet.tensor(p.x)).detach()

@@ -48,7 +48,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import freqnet  # noqa: E402
 from freqnet import backend, nn  # noqa: E402
-from freqnet.spectral import hartley, laplace  # noqa: E402
+from freqnet.domains.hartley import maths as hartley  # noqa: E402
+from freqnet.spectral import laplace  # noqa: E402
 from _harness import rel_err, results_path, write_json  # noqa: E402
 
 RESULTS = results_path("laplace")

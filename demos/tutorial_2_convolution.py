@@ -13,7 +13,8 @@ from _tutorial import Step
 
 import freqnet
 from freqnet import nn
-from freqnet.spectral import hartley, laplace
+from freqnet.domains.hartley import maths as hartley
+from freqnet.spectral import laplace
 from freqnet.theory import convolution, plots, toom_cook
 from freqnet.theory.common import host, on_device, rfft, irfft, circular_convolution
 

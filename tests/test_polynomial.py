@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
+from freqnet.domains.fourier import maths as fourier
+from freqnet.domains.fourier import products
 from freqnet.spectral import polynomial as P
 
 # THEORY.md §5 table: (function, r, degree, a0..a_d), as printed (4-5 significant digits).
@@ -95,7 +97,7 @@ def test_spectral_bound_is_the_full_spectrum_l1_and_bounds_the_signal(shape):
     rng = np.random.default_rng(1)
     axes = tuple(range(-len(shape), 0))
     x = rng.standard_normal((3, 2) + shape) * rng.uniform(0.1, 10, (3, 2) + (1,) * len(shape))
-    bound = P.spectral_bound(np.fft.rfftn(x, axes=axes), shape)
+    bound = products.spectral_bound(np.fft.rfftn(x, axes=axes), shape)
     full_l1 = np.abs(np.fft.fftn(x, axes=axes)).sum(axis=axes) / np.prod(shape)
     np.testing.assert_allclose(bound, full_l1, rtol=1e-12)
     assert np.all(bound >= np.abs(x).max(axis=axes))
@@ -111,10 +113,10 @@ def test_hermitian_extend_is_the_spectrum_irfftn_inverts(shape):
     signal = np.fft.irfftn(x_half, s=shape, axes=axes)
     full = np.fft.fftn(signal, axes=axes).reshape((6,) + ((1,) if len(shape) == 1 else ())
                                                   + shape)
-    np.testing.assert_allclose(P.hermitian_extend(x_half, shape), full.reshape(6, -1, shape[-1]),
+    np.testing.assert_allclose(fourier.hermitian_extend(x_half, shape), full.reshape(6, -1, shape[-1]),
                                rtol=0, atol=1e-12 * np.abs(full).max())
     projected = np.fft.rfftn(signal, axes=axes)
-    np.testing.assert_allclose(P.hermitian_project(x_half, shape), projected,
+    np.testing.assert_allclose(fourier.hermitian_project(x_half, shape), projected,
                                rtol=0, atol=1e-12 * np.abs(projected).max())
 
 
@@ -135,7 +137,7 @@ def test_spectral_convolve_matches_brute_force(shape):
     axes = tuple(range(-len(shape), 0))
     a = rng.standard_normal((2,) + shape)
     b = rng.standard_normal((2,) + shape)
-    got = P.spectral_convolve(np.fft.rfftn(a, axes=axes), np.fft.rfftn(b, axes=axes), shape)
+    got = products.spectral_convolve(np.fft.rfftn(a, axes=axes), np.fft.rfftn(b, axes=axes), shape)
     grid = shape if len(shape) == 2 else (1,) + shape
     for i in range(2):
         af = np.fft.fftn(a[i]).reshape(grid)

@@ -71,13 +71,13 @@ def test_the_backend_is_selected_by_value(on_strict):
 
 def _deliberate_host_call(monkeypatch):
     """Make average pooling call NumPy on its (device) input, as a careless edit would."""
-    from freqnet.spectral import fourier
-    real = fourier.avg_pool
+    from freqnet.domains.fourier import functions as fourier
+    real = fourier.AvgPoolSpectrum.forward
 
-    def careless(x, spatial_shape, s):
+    def careless(self, x, spatial_shape, s):
         np.asarray(x)
-        return real(x, spatial_shape, s)
-    monkeypatch.setattr(fourier, "avg_pool", careless)
+        return real(self, x, spatial_shape, s)
+    monkeypatch.setattr(fourier.AvgPoolSpectrum, "forward", careless)
 
 
 def _tiny_mnist1d_model():
@@ -116,12 +116,12 @@ def test_a_training_step_moves_the_batch_in_and_the_loss_out_only(on_strict):
 
 def test_transfer_counting_can_fail(on_strict, monkeypatch):
     """A layer that uploads a host constant per call is seen in the count."""
-    from freqnet.spectral import fourier
-    real = fourier.avg_pool
+    from freqnet.domains.fourier import functions as fourier
+    real = fourier.AvgPoolSpectrum.forward
 
-    def uploading(x, spatial_shape, s):
+    def uploading(self, x, spatial_shape, s):
         strict.asarray(np.ones(1))
-        return real(x, spatial_shape, s)
+        return real(self, x, spatial_shape, s)
     rng = np.random.default_rng(0)
     data = fn.data.TensorDataset(rng.standard_normal((64, 1, 40)).astype("float32"),
                                  rng.integers(0, 10, 64))
@@ -129,7 +129,7 @@ def test_transfer_counting_can_fail(on_strict, monkeypatch):
     model = _tiny_mnist1d_model()
     opt = fn.optim.Adam(model.named_parameters(), lr=1e-3)
     count_transfers(model, opt, cross_entropy, loader)
-    monkeypatch.setattr(fourier, "avg_pool", uploading)
+    monkeypatch.setattr(fourier.AvgPoolSpectrum, "forward", uploading)
     assert count_transfers(model, opt, cross_entropy, loader)["host_to_device"] == 2 + 3
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import freqnet
+from freqnet import backend
 from freqnet.theory import REGISTRY, VERDICTS, run_claim, format_table
 from freqnet.theory import convolution, distributions, hartley, readout, record
 from freqnet.theory.__main__ import main
@@ -92,7 +93,7 @@ def test_hartley_plain_product_fails():
 # -- the checks exercise freqnet's own code: break it and they fail -----------
 
 def test_claim_5_catches_a_sinc_in_place_of_the_dirichlet_kernel(monkeypatch):
-    from freqnet.spectral import fourier
+    from freqnet.domains.fourier import maths as fourier
 
     def sinc_kernel(n, s, xp, dtype, half=False):
         q = np.arange(n // 2 + 1 if half else n)
@@ -104,7 +105,6 @@ def test_claim_5_catches_a_sinc_in_place_of_the_dirichlet_kernel(monkeypatch):
 def test_claim_2_catches_an_rfft_backward_without_multiplicities(monkeypatch):
     import freqnet.ops.fft as opsfft
     from freqnet import backend
-    monkeypatch.setattr(backend, "DFT_GEMM_MAX_LEN", 0)     # the FFT form, which uses the d_k
     monkeypatch.setattr(opsfft, "multiplicity",
                         lambda n, m=None, xp=None, dtype=None: (xp or backend.xp).ones(
                             n // 2 + 1 if m is None else m, dtype=dtype or "float64"))
@@ -113,24 +113,33 @@ def test_claim_2_catches_an_rfft_backward_without_multiplicities(monkeypatch):
     assert any("freqnet" in m.name and not m.passed for m in rec.measures)
 
 
-def test_claim_2_catches_a_short_gemm_rfft_backward_without_multiplicities(monkeypatch):
-    from freqnet import backend
-    real = backend.real_dft_adjoint
+def test_claim_2_catches_a_short_gemm_irfft_without_multiplicities(monkeypatch):
+    """The speed route of short transforms (backend/short_dft.py) serves the
+    rfft backward's irfft too: a GEMM matrix without the doubled interior
+    bins breaks the gradient, and the claim sees it (on NumPy, where the
+    route runs; on a device the check is the same as the FFT form's)."""
+    from freqnet.backend import short_dft
+    real = short_dft._dft_matrix
 
-    def n_irfft(g, n, axes, norm, of):               # the rfft adjoint as N irfft(g): no 1/d
-        if of != "rfft":
-            return real(g, n, axes, norm, of)
-        scale = {"backward": n, "forward": 1.0, "ortho": n ** 0.5}[norm]
-        xp = backend.array_module(g)                 # on g's device, as freqnet's own is
-        return scale * xp.fft.irfft(g, n=n, axis=-1).astype(g.real.dtype)
-    monkeypatch.setattr(backend, "real_dft_adjoint", n_irfft)
+    def undoubled(n, real_dtype, norm, inverse):
+        mat = real(n, real_dtype, norm, inverse)
+        if not inverse:
+            return mat
+        half = mat.copy()
+        last = half.shape[0] // 2 - (1 if n % 2 == 0 else 0)
+        half[2:2 * last] /= 2                           # interior bins counted once
+        return half
+    monkeypatch.setattr(short_dft, "_dft_matrix", undoubled)
     rec = run_claim(2, quick=True)
-    assert not rec.passed
-    assert any("freqnet" in m.name and not m.passed for m in rec.measures)
+    if backend.name == "numpy":
+        assert not rec.passed
+        assert any("freqnet" in m.name and not m.passed for m in rec.measures)
+    else:
+        assert rec.passed                               # the device never takes this route
 
 
 def test_claim_12_catches_a_wrong_spectral_square(monkeypatch):
-    from freqnet.spectral import polynomial
+    from freqnet.domains.fourier import products as polynomial
     real = polynomial.polynomial_forward
 
     def one_percent_off(x_half, coefficients, spatial_shape):

@@ -4,13 +4,14 @@ engine can run is a polynomial evaluated on the spectrum by self-convolution,
 exact but O(N^2) per map against O(N log N) for an FFT round trip
 (paper §1, §3.2, §5; THEORY.md §4c, §5, §11).
 
-Uses freqnet's polynomial maths (freqnet.spectral.polynomial), its
+Uses freqnet's polynomial maths (freqnet.domains.fourier.products), its
 activation layers (nn.ReLU mode="poly"/"exact") and the profiler.
 """
 import time
 
+from ..domains.common import PolynomialActivation
+from ..domains.fourier import products
 from ..spectral import polynomial
-from ..nn.activation import PolynomialActivation
 from ..gradcheck import gradcheck, GradcheckError
 from ..profiler import profile
 from .. import nn
@@ -21,7 +22,7 @@ from .record import Measure, claim, relerr
 def polynomial_spectrum_error(coefficients, shape, rng):
     """polynomial_forward on rfft2(x) against rfft2(p(x)) computed in space."""
     x = rng.standard_normal(shape)
-    y, _ = polynomial.polynomial_forward(rfft2(x), coefficients, shape[-2:])
+    y, _ = products.polynomial_forward(rfft2(x), coefficients, shape[-2:])
     px = sum(a * x ** j for j, a in enumerate(coefficients))
     return relerr(y, rfft2(px))
 
@@ -31,7 +32,7 @@ def polynomial_gradcheck(rng, shape=(1, 2, 4, 5)):
     X = tensor(rfft2(rng.standard_normal(shape)), requires_grad=True)
     coeffs = (0.1, 0.5, 0.3, -0.2)
     try:
-        gradcheck(lambda X: PolynomialActivation()(X, coeffs, shape[-2:]), (X,))
+        gradcheck(lambda X: PolynomialActivation(products)(X, coeffs, shape[-2:]), (X,))
     except GradcheckError:
         return float("inf")
     return 0.0
@@ -49,7 +50,7 @@ def relu_fit_error(r):
 def bound_violations(trials, rng, shape=(8, 9)):
     """How often max|x| exceeds the spectral bound r = (1/N) sum d |X| (must be never)."""
     x = rng.standard_normal((trials,) + shape) * rng.uniform(0.1, 10, (trials, 1, 1))
-    r = host(polynomial.spectral_bound(rfft2(x), shape))
+    r = host(products.spectral_bound(rfft2(x), shape))
     return int((np.abs(x).max(axis=(1, 2)) > r * (1 + 1e-12)).sum())
 
 

@@ -2,13 +2,13 @@
 discrete Hartley transform, whose convolution theorem mixes bins k and -k
 (paper §1 "complex numbers not programming friendly", §4; THEORY.md §9c(ii)).
 
-Uses freqnet's Hartley maths (freqnet.spectral.hartley: dht by matrices, by
+Uses freqnet's Hartley maths (freqnet.domains.hartley.maths: dht by matrices, by
 FFT and by the radix-2 fast Hartley transform; convolve, correlate and the
 adjoint) against the cas-sum definition and spatial index sums written here.
 The contrast "separable cas x cas in 2D" is built with freqnet.fft.
 """
 from .. import fft as ffn
-from ..spectral import hartley as H
+from ..domains.hartley import maths as H
 from .common import np, tensor, on_device, circular_convolution, circular_correlation
 from .record import Measure, claim, relerr
 

@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from .common import np, host, on_device, rfft, irfft, rfft2, special, quad  # noqa: E402
 from .. import backend  # noqa: E402
 from . import convolution, pooling, toom_cook, activation_cost  # noqa: E402
-from ..spectral import fourier, polynomial  # noqa: E402
+from ..domains.fourier import maths as fourier  # noqa: E402
+from ..spectral import polynomial  # noqa: E402
 
 
 def _save(fig, out_dir, name):

@@ -1,11 +1,11 @@
 """Claim 5: average pooling = Dirichlet multiply + fold, with the aliasing
 measured (paper Theorem 3.6; THEORY.md §6).
 
-Uses freqnet's own pooling maths (freqnet.spectral.fourier: dirichlet,
+Uses freqnet's own pooling maths (freqnet.domains.fourier.maths: dirichlet,
 avg_pool, spectral_crop) on rfft half spectra and compares it with the
 spatial definition (window means) written here.
 """
-from ..spectral import fourier
+from ..domains.fourier import maths as fourier
 from .. import backend
 from .common import np, on_device, rfft, irfft, rfft2, irfft2
 from .record import Measure, claim, relerr
