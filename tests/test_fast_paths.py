@@ -123,13 +123,15 @@ def test_readout_as_one_real_gemm(dtype):
 
 # -- shared and Hartley routes ------------------------------------------------------------
 
-@pytest.mark.parametrize("shape", [(2, 3, 16), (4, 5, 9)])
-def test_frequency_major_padded_copy(shape):
-    a = dev(RNG.standard_normal(shape))
+@pytest.mark.parametrize("shape,dtype", [((2, 3, 256), np.float32), ((4, 5, 128), np.float64),
+                                         ((3, 2, 64), np.complex128)])
+def test_frequency_major_padded_copy(shape, dtype):
+    a = dev(RNG.standard_normal(shape).astype(dtype))
     close(layout._frequency_major_padded(a), layout._frequency_major(a), 0)
-    fm = layout._frequency_major(a)                          # already frequency-major: no copy
-    view = fm.transpose(1, 2, 0)
-    assert layout._frequency_major_padded(view).shape == fm.shape
+    assert layout._frequency_major_padded(dev(np.ones((2, 3, 9)))) is None     # rows not aligned
+    fm = layout._frequency_major(a)
+    assert layout._frequency_major_padded(fm.transpose(1, 2, 0)) is None      # already: no copy
+    assert layout.frequency_major(fm.transpose(1, 2, 0)).shape == fm.shape
 
 
 @pytest.mark.parametrize("spatial", [(9,), (8,), (6, 5), (4, 4)])

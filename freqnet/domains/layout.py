@@ -30,14 +30,16 @@ def _frequency_major(a):
 
 
 def _frequency_major_padded(a):
-    """Speed route of :func:`frequency_major`: copied through rows padded by 16
-    entries, since a transposing copy whose source rows lie a power-of-two
-    number of bytes apart thrashes the cache."""
+    """Speed route of :func:`frequency_major` where the source rows lie a
+    multiple of 1 KiB apart (Hartley spectra of power-of-two maps): a
+    transposing copy then thrashes the cache (its reads fall into a few
+    cache sets), so it copies through rows padded by 16 entries. None for
+    other shapes, where the padding costs more than it saves."""
     t = a.transpose(2, 0, 1)
-    if t.flags.c_contiguous:
-        return t
-    xp = backend.array_module(a)
     b, c, f = a.shape
+    if t.flags.c_contiguous or (f * a.itemsize) % 1024:
+        return None
+    xp = backend.array_module(a)
     buf = xp.empty((b * c, f + 16), dtype=a.dtype)
     buf[:, :f] = a.reshape(b * c, f)
     return xp.ascontiguousarray(buf[:, :f].T).reshape(f, b, c)
