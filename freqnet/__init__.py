@@ -4,6 +4,7 @@ from .tensor import Tensor, tensor
 from .autograd import no_grad, set_grad_enabled, is_grad_enabled, Function
 from .profiler import profile
 from .gradcheck import gradcheck
+from .summary import summary
 from .ops import (exp, log, sqrt, abs, clip, where, real, imag, conj, angle, complex,  # noqa: F401
                   sum, mean, max, reshape, transpose, swapaxes, concatenate, stack, pad,
                   matmul, relu, sigmoid, tanh, gelu)

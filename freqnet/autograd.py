@@ -64,6 +64,8 @@ class Function:
 
     saved = ()
     generation = 0
+    #: the layer that ran this op's forward, set only while profiling
+    profiled_layer = None
 
     def save(self, *arrays):
         """Keep ``arrays`` for backward; dropped when the graph is freed."""
@@ -114,6 +116,8 @@ class Function:
         needs_grad = needs_grad and _grad_enabled
         results = []
         if needs_grad:
+            if prof is not None:
+                self.profiled_layer = profiler.current_layer()
             self.inputs = tuple(_edge(x, Tensor) for x in inputs)
             self.xp = module if module is not None else backend.array_module(outputs[0])
             self.generation = generation + 1
@@ -254,7 +258,7 @@ def backward(root, grad=None, retain_graph=False):
         if prof is not None:
             inverse = {"forward": "inverse", "inverse": "forward"}.get(fn.transform)
             prof.record("backward", fn.category, profiler.perf_counter() - t0, inverse,
-                        fn.transform_of)
+                        fn.transform_of, layer=fn.profiled_layer)
         if not isinstance(grads_in, tuple):
             grads_in = (grads_in,)
         inputs = fn.inputs
