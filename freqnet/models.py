@@ -119,10 +119,15 @@ def check_input(model, x):
 
 def _real_dtype(module):
     """The floating dtype of ``module``'s parameters (complex weights count as
-    their real counterpart)."""
-    for p in module.parameters():
-        return p.data.real.dtype
-    return None
+    their real counterpart). The first parameter is looked up once and kept
+    unregistered (not a second state entry), since forward asks every call."""
+    first = module.__dict__.get("_first_parameter")
+    if first is None:
+        first = next(module.parameters(), None)
+        if first is None:
+            return None
+        object.__setattr__(module, "_first_parameter", first)
+    return first.data.real.dtype
 
 
 class FrequencyCNN(Module):
