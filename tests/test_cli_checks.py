@@ -1,6 +1,5 @@
 """No silent or late failures: output folders checked before work, options that would be
 ignored refused or explained, killed writers' temporaries removed, one-line errors."""
-import json
 import os
 import subprocess
 import sys
