@@ -26,9 +26,10 @@ def train(args, **override):
     return run(log=lambda line: print(line, flush=True), **config)
 
 
-def report(result):
-    """Print a one-line summary, then the result as the LAST line (one JSON object)."""
-    summary = (f"test accuracy {result['test_accuracy']:.1%} on {result['test_samples']} "
+def report(result, label=None):
+    """Print a one-line summary (``label``: which model), then the result as
+    the LAST line (one JSON object)."""
+    summary = (f"{label + ': ' if label else ''}test accuracy {result['test_accuracy']:.1%} on {result['test_samples']} "
                f"samples, {result['seconds']:.0f} s")
     if "published_cnn_baseline" in result:
         summary += f" (published CNN baseline {result['published_cnn_baseline']:.0%})"

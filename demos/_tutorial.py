@@ -19,7 +19,11 @@ class Step:
         p.add_argument("--quick", action="store_true", help="smaller sizes (for the test suite)")
         self.args = p.parse_args(argv)
         self.out, self.quick = self.args.out, self.args.quick
-        os.makedirs(self.out, exist_ok=True)
+        from freqnet.writable import NotWritableError, check_writable_dir
+        try:
+            check_writable_dir(self.out, "--out")
+        except NotWritableError as exc:
+            p.error(str(exc))
         print(f"(freqnet runs on the {backend.name} backend; its results come to the host "
               f"with .numpy() to be compared with NumPy references)")
         self.measures = []

@@ -1,7 +1,8 @@
 """Train on MNIST-1D and plot the training curves and the learned filters.
 
 Writes into OUT_DIR (created):
-  curves.png           training and test loss and accuracy per epoch
+  curves.png           training and validation loss and accuracy per epoch (the
+                       validation set is the test set, as with --validate)
   filters_spatial.png  the first conv layer's kernels (taps; the full-length
                        kernel for spectral-parameterised convs)
   filters_spectra.png  their magnitude responses |W(k)| on the padded length
@@ -15,9 +16,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from _common import parse, report, train  # noqa: E402
 from freqnet import backend  # noqa: E402
+from freqnet.writable import NotWritableError, check_writable_dir  # noqa: E402
 
 DEFAULTS = {"dataset": "mnist1d", "model": "cnn", "activation": "exact", "pooling": "avg",
             "width": 32, "depth": 3, "kernel_size": 5, "pad": 8, "epochs": 10, "lr": 3e-3,
@@ -34,13 +37,17 @@ def plot_curves(history, path):
     ax_loss.plot(epochs, [h["loss"] for h in history], label="train")
     ax_acc.plot(epochs, [h["accuracy"] for h in history], label="train")
     if history and "val_loss" in history[0]:
-        ax_loss.plot(epochs, [h["val_loss"] for h in history], label="test")
-        ax_acc.plot(epochs, [h["val_accuracy"] for h in history], label="test")
+        ax_loss.plot(epochs, [h["val_loss"] for h in history], label="val (test set)")
+        ax_acc.plot(epochs, [h["val_accuracy"] for h in history], label="val (test set)")
     for ax, name in ((ax_loss, "cross-entropy loss"), (ax_acc, "accuracy")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # whole epochs only
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        ax.legend()
+        if history:
+            ax.legend()
+        else:
+            ax.text(0.5, 0.5, "no epochs trained", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -74,6 +81,10 @@ def plot_filters(kernels, spectra, length, spatial_path, spectra_path, show=16):
     for ax, k in zip(axes.flat, kernels):
         ax.stem(np.arange(len(k)) - len(k) // 2, k)
         ax.axhline(0, color="gray", lw=0.5)
+    for ax in axes[-1]:
+        ax.set_xlabel("tap offset")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("weight")
     fig.suptitle("first-layer kernels (taps, centred)")
     fig.tight_layout()
     fig.savefig(spatial_path, dpi=110)
@@ -93,7 +104,10 @@ def main(argv=None):
     args = parse(__doc__.splitlines()[0], DEFAULTS, _extra, argv)
     out_dir = args.out_dir
     del args.out_dir
-    os.makedirs(out_dir, exist_ok=True)
+    try:                                   # before training, not after it
+        check_writable_dir(out_dir, "OUT_DIR")
+    except NotWritableError as exc:
+        raise SystemExit(f"error: {exc}") from None
     result, model, history = train(args)
     files = {"curves": os.path.join(out_dir, "curves.png"),
              "filters_spatial": os.path.join(out_dir, "filters_spatial.png"),

@@ -60,8 +60,11 @@ def main(argv=None):
         print(f"   F({m},3) points {label:<34s} cond(V) {cond:8.3g}  fp32 error {e32:.2g}")
     e64, _ = toom_cook.tiled_error(4, toom_cook.TILE_CASES[1][1], np.float64, tiles, rng)
     step.check("F(4,3) tiles in float64 vs long double", e64, 1e-13)
-    bad, cond = toom_cook.whole_signal_error(16, laplace.power_points, rng)
-    print(f"   one whole signal of 16 through 31 real points: cond(V) = {cond:.2g}")
+    bad, _ = toom_cook.whole_signal_error(16, laplace.power_points, rng)
+    low, high = laplace.condition_bounds(laplace.power_points(31))
+    print(f"   one whole signal of 16 through 31 real points: {low:.2g} <= cond(V) <= {high:.2g} "
+          f"(exact arithmetic; float64 cannot estimate it past 1/eps = "
+          f"{1 / np.finfo(np.float64).eps:.2g})")
     step.check("WRONG: whole-signal real-point convolution, n = 16", bad, 1.0, "large")
     step.figure(plots.toom_cook_error(step.out, quick=step.quick))
 

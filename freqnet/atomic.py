@@ -39,16 +39,32 @@ def atomic_open(path, mode="wb"):
     _remove_stale_temporaries(path)
 
 
+def _temporaries(path):
+    pattern = os.path.join(glob.escape(os.path.dirname(os.path.abspath(path))),
+                           "." + glob.escape(os.path.basename(path)) + ".*.tmp")
+    return glob.glob(pattern)
+
+
 def _remove_stale_temporaries(path):
     """Delete temporaries of ``path`` left by a writer killed mid-write
     (SIGKILL runs no cleanup); recent ones may belong to a live writer."""
-    pattern = os.path.join(glob.escape(os.path.dirname(os.path.abspath(path))),
-                           "." + glob.escape(os.path.basename(path)) + ".*.tmp")
     cutoff = time.time() - STALE_AFTER_S
-    for tmp in glob.glob(pattern):
+    for tmp in _temporaries(path):
         with contextlib.suppress(OSError):
             if os.path.getmtime(tmp) < cutoff:
                 os.remove(tmp)
+
+
+def remove_temporaries(path):
+    """Delete every temporary of ``path``, whatever its age: for the start of
+    the one process that writes ``path`` (a training run and its checkpoint),
+    when any temporary left is a killed writer's. Returns the paths removed."""
+    removed = []
+    for tmp in _temporaries(path):
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+            removed.append(tmp)
+    return removed
 
 
 def _fsync_directory(directory):

@@ -71,6 +71,8 @@ class Function:
 
     saved = ()
     generation = 0
+    #: the layer that ran this op's forward, set only while profiling
+    profiled_layer = None
 
     def save(self, *arrays):
         """Keep ``arrays`` for backward; dropped when the graph is freed."""

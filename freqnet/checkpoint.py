@@ -104,16 +104,28 @@ def _join_optimizer_state(arrays, meta):
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
+def _model_info(model):
+    """What rebuilding ``model`` needs besides the config: input shape, classes."""
+    info = {}
+    if getattr(model, "input_shape", None) is not None:
+        info["input_shape"] = [int(n) for n in model.input_shape]
+    if getattr(model, "num_classes", None) is not None:
+        info["num_classes"] = int(model.num_classes)
+    return info
+
+
 def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, history=None,
                     config=None, extra_arrays=None):
     """Write a checkpoint to ``path`` atomically; returns the path.
 
     ``config`` (JSON-able) records how to rebuild the model and data, for
-    ``python -m freqnet evaluate``; ``history`` is the per-epoch metrics.
+    ``python -m freqnet evaluate``; ``history`` is the per-epoch metrics. The
+    model's ``input_shape`` and ``num_classes`` (freqnet.models) are stored
+    too, for :func:`freqnet.load_model`.
     """
     arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
     meta = {"format": FORMAT, "version": VERSION, "epoch": epoch,
-            "history": history or [], "config": config or {}}
+            "history": history or [], "config": config or {}, "model": _model_info(model)}
     if optimizer is not None:
         opt_arrays, meta["optimizer"] = _split_optimizer_state(optimizer.state_dict())
         arrays.update(opt_arrays)
@@ -153,6 +165,16 @@ class Checkpoint:
     @property
     def history(self):
         return self.meta.get("history", [])
+
+    @property
+    def input_shape(self):
+        """The model's input shape (one sample), or None in checkpoints older than it."""
+        shape = self.meta.get("model", {}).get("input_shape")
+        return None if shape is None else tuple(shape)
+
+    @property
+    def num_classes(self):
+        return self.meta.get("model", {}).get("num_classes")
 
     def model_state(self):
         return {k[len("model/"):]: v for k, v in self.arrays.items() if k.startswith("model/")}

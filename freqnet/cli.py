@@ -1,7 +1,10 @@
-"""Command line: ``python -m freqnet train ...`` and ``python -m freqnet evaluate CKPT``.
+"""Command line: ``python -m freqnet train ...``, ``evaluate CKPT`` and
+``predict CKPT INPUT [--out FILE]``.
 
-Training prints one line per epoch and, last, a JSON object with the test
-accuracy, the seconds taken and the transforms per step.
+Training prints one line per epoch, a one-line summary and, last, a JSON
+object with the test accuracy, the seconds taken and the transforms per step.
+``predict`` prints CSV (index, class, probabilities) or, with ``--out``,
+writes it (.csv or .npz) and prints a JSON line.
 """
 import argparse
 import json
@@ -32,6 +35,7 @@ _positive_float = _checked(float, lambda v: v > 0, "a positive number")
 _rate = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 _positive_radius = _checked(float, lambda v: v > 0, "'auto' or a positive number")
 _pad_width = _checked(int, lambda v: v >= 0, "'auto' or an integer >= 0")
+_seed = _checked(int, lambda v: 0 <= v < 2 ** 32, "an integer in [0, 2**32)")
 
 
 def _radius(text):
@@ -119,7 +123,10 @@ def add_training_arguments(p, defaults=None):
                        help="epochs of linear warm-up (default: %(default)s)")
     train.add_argument("--clip", type=_positive_float, default=d["clip"],
                        help="clip the global gradient norm to this value")
-    train.add_argument("--seed", type=int, default=d["seed"],
+    train.add_argument("--max-loss", type=_positive_float, default=d["max_loss"],
+                       help="stop (exit status 1) when the training loss exceeds this: "
+                            "training diverged (default: %(default)g)")
+    train.add_argument("--seed", type=_seed, default=d["seed"],
                        help="(default: %(default)s)")
     train.add_argument("--validate", action="store_true", default=d["validate"],
                        help="test after every epoch (val_loss/val_acc in the log and history)")
@@ -129,6 +136,8 @@ def add_training_arguments(p, defaults=None):
                        help="continue from --checkpoint-dir/last.npz if it exists")
     train.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                        help="no progress bar (it is shown only on a terminal anyway)")
+    train.add_argument("--summary", action="store_true",
+                       help="print the model summary (freqnet.summary) before training")
     return p
 
 
@@ -158,6 +167,21 @@ def parser():
     ev.add_argument("--data-dir", default=None, help="MNIST directory (if it moved)")
     ev.add_argument("--limit", type=_positive_int, default=None,
                     help="test only the first N test samples")
+    ev.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                    help="no progress bar (it is shown only on a terminal anyway)")
+    pr = sub.add_parser("predict", help="predict classes of new data with a saved checkpoint",
+                        description="Predict the classes and class probabilities of the samples "
+                                    "in INPUT with the model saved in CHECKPOINT.")
+    pr.add_argument("checkpoint", help="a .npz written by `train --checkpoint-dir`")
+    pr.add_argument("input", help="samples as .npy, .npz (one array, or one named x) or an IDX "
+                                  "file, shaped (N, C, ...) or (N, ...) for one channel; uint8 "
+                                  "MNIST pixels are normalised as in training")
+    pr.add_argument("--out", default=None,
+                    help="write predictions here (.csv or .npz with classes and probabilities) "
+                         "instead of printing CSV")
+    pr.add_argument("--batch-size", type=_positive_int, default=500, help="(default: %(default)s)")
+    pr.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                    help="no progress bar (it is shown only on a terminal anyway)")
     return p
 
 
@@ -168,12 +192,21 @@ def main(argv=None):
     from .train import NonFiniteLossError
     try:
         if args.command == "train":
-            from .experiment import run
+            from .experiment import result_line, run
             result, _, _ = run(log=lambda line: print(line, flush=True), **config_from_args(args))
+            print(result_line(result))
+        elif args.command == "predict":
+            from .predict import predict_file
+            result, csv = predict_file(args.checkpoint, args.input, args.out, args.batch_size,
+                                       args.progress)
+            if result is None:
+                sys.stdout.write(csv)
+                return 0
         else:
             from .experiment import evaluate_checkpoint
-            result = evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, limit=args.limit)
-    except (CheckpointError, DownloadError, IDXError, FileNotFoundError, NonFiniteLossError,
+            result = evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, limit=args.limit,
+                                         progress=args.progress)
+    except (CheckpointError, DownloadError, IDXError, OSError, NonFiniteLossError,
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         if args.command == "evaluate" and isinstance(exc, (FileNotFoundError, IDXError)):

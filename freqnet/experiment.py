@@ -11,8 +11,9 @@ import time
 
 from . import backend, optim, profiler
 from .checkpoint import load_checkpoint
-from .data import DataLoader, TensorDataset, load_dataset
-from .train import CHECKPOINT_NAME, evaluate, fit, seed_everything, train_step
+from .data import DataLoader, TensorDataset, load_dataset, load_test_set
+from .train import CHECKPOINT_NAME, DIVERGED_LOSS, evaluate, fit, seed_everything, train_step
+from .writable import check_writable_dir
 
 DEFAULTS = {
     "dataset": "mnist1d", "data_dir": None, "download": False, "limit": None,
@@ -23,8 +24,11 @@ DEFAULTS = {
     "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
     "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0, "validate": False,
-    "checkpoint_dir": None, "resume": False, "progress": None,
+    "checkpoint_dir": None, "resume": False, "progress": None, "summary": False,
+    "max_loss": DIVERGED_LOSS,
 }
+#: options of one invocation, not of the trained model (kept out of checkpoints)
+RUN_ONLY_KEYS = ("progress", "resume", "summary")
 MODEL_KEYS = ("model", "activation", "nonlinearity", "pooling", "domain", "width", "depth",
               "kernel_size", "pad", "conv", "modes", "poly_radius", "batch_norm", "dropout")
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD}
@@ -123,18 +127,26 @@ def run(log=print, **overrides):
     ``result`` is a JSON-able dict (accuracy, seconds, transforms per step)."""
     from .nn.functional import cross_entropy
     config = _config(overrides)
+    check_options(config)
+    check_outputs(config)
     if config["resume"] and config["checkpoint_dir"]:
-        _check_resumable(config)
+        _check_resumable(config, log)
     backend.tune_host_allocator()
     t0 = time.perf_counter()
     model, opt, sched, train_loader, test_loader = prepare(config)
-    saved = {k: v for k, v in config.items() if k not in ("progress", "resume")}
+    if config["summary"] and log:
+        from .summary import summary
+        log(str(summary(model, model.input_shape)))
+    saved = {k: v for k, v in config.items() if k not in RUN_ONLY_KEYS}
+    if saved["data_dir"] is not None:
+        saved["data_dir"] = os.path.abspath(saved["data_dir"])
     history = fit(model, opt, train_loader, config["epochs"], loss_fn=cross_entropy,
                   val_loader=test_loader if config["validate"] else None, scheduler=sched, scheduler_interval="step", clip_grad_norm=config["clip"],
                   checkpoint_dir=config["checkpoint_dir"], resume=config["resume"],
-                  config=saved, progress=config["progress"], log=log)
+                  config=saved, progress=config["progress"], log=log,
+                  max_loss=config["max_loss"])
     train_seconds = time.perf_counter() - t0
-    test = evaluate(model, test_loader, cross_entropy)
+    test = evaluate(model, test_loader, cross_entropy, progress=config["progress"])
     transfers = count_transfers(model, opt, cross_entropy, train_loader, config["clip"])
     x, y = next(iter(train_loader))
     counts = count_transforms(model, cross_entropy, x, y)
@@ -151,12 +163,36 @@ def run(log=print, **overrides):
             "config": saved}, model, history
 
 
-def _check_resumable(config):
-    """Refuse to resume from a checkpoint written for another model or data set."""
+def check_options(config):
+    """Refuse option combinations that would otherwise be silently ignored."""
+    if config["modes"] is not None and config["conv"] != "spectral":
+        raise ValueError(f"--modes {config['modes']} applies to --conv spectral only "
+                         f"(this run has --conv {config['conv']})")
+    if config["warmup"] > config["epochs"]:
+        raise ValueError(f"--warmup {config['warmup']} is longer than the run "
+                         f"(--epochs {config['epochs']})")
+
+
+def check_outputs(config):
+    """Prove every folder the run will write to is writable, before any work."""
+    if config["checkpoint_dir"]:
+        check_writable_dir(config["checkpoint_dir"], "--checkpoint-dir")
+    if config["dataset"] == "mnist1d" or (config["download"] and config["data_dir"] is None):
+        from .data.cache import ENV_VAR, cache_root
+        check_writable_dir(cache_root(), ENV_VAR if os.environ.get(ENV_VAR) else
+                           f"the data cache (set {ENV_VAR} to move it)")
+
+
+def _check_resumable(config, log=None):
+    """Refuse to resume from a checkpoint written for another model or data set,
+    and say what resuming does with this run's options."""
     path = os.path.join(config["checkpoint_dir"], CHECKPOINT_NAME)
     if not os.path.exists(path):
+        if log:
+            log(f"--resume: no checkpoint {path} yet; starting a fresh run")
         return
-    saved = load_checkpoint(path).config
+    ckpt = load_checkpoint(path)
+    saved = ckpt.config
     keys = ("dataset", "limit", "test_split", "max_train") + MODEL_KEYS
     changed = [k for k in keys if k in saved and saved[k] != config[k]]
     if changed:
@@ -166,6 +202,18 @@ def _check_resumable(config):
             return " ".join(f"--{flag.get(k, k.replace('_', '-'))} {cfg[k]}" for k in changed)
         raise ValueError(f"cannot resume: {path} was written with {options(saved)}, this run asks "
                          f"for {options(config)}; use the same options or another --checkpoint-dir")
+    if not log:
+        return
+    for key in ("lr", "weight_decay"):
+        if key in saved and saved[key] != config[key]:
+            flag = "--" + key.replace("_", "-")
+            log(f"--resume: the checkpoint's optimizer state wins: {flag} {saved[key]} "
+                f"(this run's {flag} {config[key]} is not used)")
+    done = ckpt.epoch + 1 if ckpt.epoch is not None else 0
+    if config["epochs"] <= done:
+        log(f"--resume: {path} has already trained {done} epochs and --epochs is "
+            f"{config['epochs']}; the run is complete, nothing to train (raise --epochs "
+            f"to train further)")
 
 
 def parameter_count(model):
@@ -173,21 +221,30 @@ def parameter_count(model):
     return int(sum(p.data.size * (2 if p.is_complex else 1) for p in model.parameters()))
 
 
-def evaluate_checkpoint(path, data_dir=None, limit=None):
-    """Rebuild the model recorded in checkpoint ``path`` and test it."""
+def evaluate_checkpoint(path, data_dir=None, limit=None, progress=None):
+    """Rebuild the model recorded in checkpoint ``path`` and test it (reading
+    only the test data); ``progress`` None shows a bar on a terminal."""
     from .nn.functional import cross_entropy
+    from .predict import model_from_checkpoint
     ckpt = load_checkpoint(path)
+    model, _ = model_from_checkpoint(ckpt)
+    ckpt.restore(model, rng=False)
     config = _config(ckpt.config)
     if data_dir is not None:
         config["data_dir"] = data_dir
     if limit is not None:
         config["limit"] = limit
-    x, y, xt, yt = load_dataset(config["dataset"], data_dir=config["data_dir"],
-                                limit=config["limit"], test_split=config["test_split"],
-                                seed=config["seed"])
-    model = build_model(config, xt.shape[1:], 10)
-    ckpt.restore(model, rng=False)
-    test = evaluate(model, DataLoader(TensorDataset(xt, yt), 500), cross_entropy)
+    xt, yt = load_test_set(config["dataset"], data_dir=config["data_dir"], limit=config["limit"],
+                           test_split=config["test_split"], seed=config["seed"])
+    test = evaluate(model, DataLoader(TensorDataset(xt, yt), 500), cross_entropy, progress)
     return {"checkpoint": str(path), "epoch": ckpt.epoch + 1, "test_accuracy": test["accuracy"],
             "test_loss": test["loss"], "test_samples": test["count"],
             "dataset": config["dataset"], "model": config["model"]}
+
+
+def result_line(result):
+    """One human line for a :func:`run` result (printed before its JSON)."""
+    return (f"test accuracy {result['test_accuracy']:.4f} (loss {result['test_loss']:.4f}) on "
+            f"{result['test_samples']} samples after {result['epochs']} epochs, "
+            f"{result['seconds']:.1f} s; {result['parameters']} parameters, "
+            f"{result['inverse_transforms_per_step']} inverse transforms per step")

@@ -20,9 +20,18 @@ is passed to every layer. ``pad`` zero-pads the
 signal before the transform, so that the circular convolutions of the
 frequency domain see zeros instead of the other end of the signal (on
 MNIST-1D the digit may sit at either border).
+
+Both models check their input at the door (:func:`check_input`): a batch
+of the ``input_shape`` they were built for, else an error naming the shape
+given. Dtype rule: real inputs (bool, integer, or floating point of another
+width) are cast to the model's floating dtype, so int64 pixels or float64
+arrays just work; complex inputs are refused, since the models take real
+signals (torch raises on any mismatch; freqnet casts what is lossless in
+meaning and refuses what is not).
 """
 from . import nn, ops
 from .nn.module import Module, Sequential
+from .tensor import Tensor
 
 ACTIVATIONS = ("exact", "poly", "crelu", "modrelu")
 NONLINEARITIES = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -61,6 +70,66 @@ def auto_pad(sizes, depth):
                      f"give pad= explicitly or use pooling='spectral'")
 
 
+def _fits(sizes, depth, kernel, pad):
+    """Whether ``depth`` blocks fit inputs of ``sizes``: each block's map is at
+    least ``kernel`` wide, and the last pooling leaves at least one sample."""
+    try:
+        p = auto_pad(sizes, depth) if pad == "auto" else int(pad)
+    except ValueError:
+        return False
+    maps = [int(n) + p for n in sizes]
+    return all(n // 2 ** (depth - 1) >= kernel and n // 2 ** depth >= 1 for n in maps)
+
+
+def _check_depth(sizes, depth, kernel, pad):
+    """Blame the depth when the input is pooled too often for the kernel (or to nothing)."""
+    if depth < 1 or _fits(sizes, depth, kernel, pad):
+        return
+    sizes = tuple(int(n) for n in sizes)
+    try:
+        padded = tuple(n + (auto_pad(sizes, depth) if pad == "auto" else int(pad)) for n in sizes)
+        last = tuple(n // 2 ** (depth - 1) for n in padded)
+        detail = (f"padded to {padded} and halved {depth - 1} times, the last block's map is "
+                  f"{last}")
+    except ValueError:
+        detail = f"no padding makes {sizes} divisible by 2^{depth}"
+    deepest = max([d for d in range(1, depth) if _fits(sizes, d, kernel, pad)], default=None)
+    hint = (f"the deepest that fits is depth {deepest}" if deepest
+            else "no depth fits; use a smaller kernel size")
+    raise ValueError(f"FrequencyCNN: depth {depth} is too deep for inputs of size {sizes} with "
+                     f"kernel size {kernel}: {detail}; {hint}")
+
+
+def check_input(model, x):
+    """``x`` checked against ``model.input_shape`` and cast to ``model.dtype``
+    (see the module docstring for the dtype rule)."""
+    name = type(model).__name__
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a freqnet Tensor, got {type(x).__name__}; "
+                        f"wrap arrays with freqnet.tensor(x)")
+    expected = model.input_shape
+    if x.ndim != len(expected) + 1 or tuple(x.shape[1:]) != expected:
+        raise ValueError(f"{name}: built for inputs of shape (batch, {', '.join(map(str, expected))})"
+                         f", got shape {tuple(x.shape)}")
+    if x.dtype.kind == "c":
+        raise TypeError(f"{name}: takes real inputs, got dtype {x.dtype}; pass x.real (or "
+                        f"abs(x)) explicitly if that is what you mean")
+    return x if x.dtype == model.dtype else x.astype(model.dtype)
+
+
+def _real_dtype(module):
+    """The floating dtype of ``module``'s parameters (complex weights count as
+    their real counterpart). The first parameter is looked up once and kept
+    unregistered (not a second state entry), since forward asks every call."""
+    first = module.__dict__.get("_first_parameter")
+    if first is None:
+        first = next(module.parameters(), None)
+        if first is None:
+            return None
+        object.__setattr__(module, "_first_parameter", first)
+    return first.data.real.dtype
+
+
 class FrequencyCNN(Module):
     """A frequency CNN over ``ndim`` (1 or 2) spatial axes; see the module docstring.
 
@@ -83,6 +152,8 @@ class FrequencyCNN(Module):
         if depth < 1 or width < 1:
             raise ValueError(f"FrequencyCNN: depth and width must be >= 1, got {depth}, {width}")
         self.ndim = ndim
+        self.input_shape = tuple(int(n) for n in input_shape)
+        self.num_classes = int(num_classes)
         self.pad = auto_pad(input_shape[1:], depth) if pad == "auto" else int(pad)
         spatial = tuple(int(n) + self.pad for n in input_shape[1:])
         if pooling == "avg" and any(n % 2 ** depth for n in spatial):
@@ -120,8 +191,14 @@ class FrequencyCNN(Module):
         layers.append(nn.SpectralLinear(cin, spatial, num_classes, domain=domain,
                                         parameterization="spectral" if conv == "spectral" else "spatial"))
         self.net = Sequential(*layers)
+        _check_depth(self.input_shape[1:], depth, kernel_size if conv == "spatial" else 1, pad)
+
+    @property
+    def dtype(self):
+        return _real_dtype(self)
 
     def forward(self, x):
+        x = check_input(self, x)
         if self.pad:
             widths = ((0, 0),) * (x.ndim - self.ndim) + ((0, self.pad),) * self.ndim
             x = ops.pad(x, widths)
@@ -134,12 +211,18 @@ class SpectralLogistic(Module):
     def __init__(self, input_shape, num_classes=10, domain="fourier"):
         super().__init__()
         ndim = len(input_shape) - 1
+        self.input_shape = tuple(int(n) for n in input_shape)
+        self.num_classes = int(num_classes)
         self.net = Sequential(nn.ToSpectrum(domain, ndim=ndim),
                               nn.SpectralLinear(input_shape[0], input_shape[1:], num_classes,
                                                 domain=domain))
 
+    @property
+    def dtype(self):
+        return _real_dtype(self)
+
     def forward(self, x):
-        return self.net(x)
+        return self.net(check_input(self, x))
 
 
 MODELS = ("cnn", "linear")

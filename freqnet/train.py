@@ -2,8 +2,10 @@
 
 ``fit`` runs epochs of forward, loss, backward and optimizer step, with a
 tqdm bar (loss and accuracy), one log line per epoch and a metrics history.
-It stops with :class:`NonFiniteLossError` on a NaN or inf loss, naming the
-epoch and step. With ``checkpoint_dir`` it writes ``last.npz`` after every
+It stops with :class:`NonFiniteLossError` on a NaN or inf loss, and with
+:class:`DivergedLossError` on a loss above ``max_loss`` (default
+:data:`DIVERGED_LOSS`, 1e8: no classification loss that is still training
+gets there), naming the epoch and step. With ``checkpoint_dir`` it writes ``last.npz`` after every
 epoch (atomically, :mod:`freqnet.checkpoint`); ``resume=True`` continues
 from it. The data order of an epoch depends only on the loader's seed and
 the epoch number, and the global RNG states are checkpointed, so a resumed
@@ -16,14 +18,22 @@ import time
 
 from . import backend, profiler
 from .autograd import no_grad
+from .atomic import remove_temporaries
 from .checkpoint import load_checkpoint, save_checkpoint
 from .optim.clip import clip_grad_norm_
+from .writable import check_writable_dir
 
 CHECKPOINT_NAME = "last.npz"
+#: a training loss above this has diverged (fit's ``max_loss`` default)
+DIVERGED_LOSS = 1e8
 
 
 class NonFiniteLossError(FloatingPointError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite (or, as :class:`DivergedLossError`, diverged)."""
+
+
+class DivergedLossError(NonFiniteLossError):
+    """The loss exceeded fit's ``max_loss``."""
 
 
 def _default_loss():
@@ -67,14 +77,15 @@ def evaluate(model, loader, loss_fn=None, progress=False):
 
 def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, scheduler=None,
         scheduler_interval="epoch", clip_grad_norm=None, checkpoint_dir=None, resume=False,
-        config=None, progress=None, log=print):
+        config=None, progress=None, log=print, max_loss=DIVERGED_LOSS):
     """Train ``model`` for ``epochs`` epochs; returns the history (one dict per epoch).
 
     ``scheduler.step()`` runs once per epoch or, with
     ``scheduler_interval="step"``, once per batch. ``clip_grad_norm`` clips
     the global gradient norm. ``config`` (JSON-able) is stored in the
     checkpoints. ``progress`` None shows the bar only on a terminal;
-    ``log`` (or None) receives one line per epoch.
+    ``log`` (or None) receives one line per epoch. A loss above ``max_loss``
+    (None: no limit) stops training with :class:`DivergedLossError`.
     """
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
@@ -83,6 +94,9 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, s
     loss_fn = loss_fn or _default_loss()
     history, start = [], 0
     path = os.path.join(checkpoint_dir, CHECKPOINT_NAME) if checkpoint_dir else None
+    if path:
+        check_writable_dir(checkpoint_dir, "checkpoint_dir")
+        remove_temporaries(path)          # left by a writer that was killed mid-write
     if resume:
         if path is None:
             raise ValueError("fit: resume=True needs a checkpoint_dir")
@@ -93,7 +107,7 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, s
                 log(f"resumed from {path} after epoch {start}")
     for epoch in range(start, epochs):
         record = _train_epoch(model, optimizer, train_loader, epoch, epochs, loss_fn, scheduler,
-                              scheduler_interval, clip_grad_norm, progress)
+                              scheduler_interval, clip_grad_norm, progress, max_loss)
         if val_loader is not None:
             val = evaluate(model, val_loader, loss_fn)
             record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
@@ -109,7 +123,7 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, s
 
 
 def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, interval, clip,
-                 progress):
+                 progress, max_loss):
     model.train()
     if hasattr(loader, "set_epoch"):
         loader.set_epoch(epoch)
@@ -119,12 +133,17 @@ def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, in
     bar = _progress(len(loader), progress, f"epoch {epoch + 1}/{epochs}")
     try:
         for step, (x, y) in enumerate(loader):
-            value, logits = train_step(model, optimizer, x, y, loss_fn, clip)
+            value, logits = train_step(model, optimizer, x, y, loss_fn, clip, max_loss)
             if not math.isfinite(value):
                 _check_labels(logits, y)
                 raise NonFiniteLossError(
                     f"the loss is {value} at epoch {epoch + 1}, step {step + 1} (of {len(loader)}); "
                     f"stopping. Try a lower learning rate or gradient clipping (--clip).")
+            if max_loss is not None and value > max_loss:
+                raise DivergedLossError(
+                    f"the loss is {value:.3g} at epoch {epoch + 1}, step {step + 1} (of "
+                    f"{len(loader)}), above {max_loss:g}: training diverged; stopping. Try a "
+                    f"lower learning rate or gradient clipping (--clip).")
             if scheduler is not None and interval == "step":
                 scheduler.step()
             prof = profiler.active()
@@ -141,14 +160,15 @@ def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, in
             "lr": lr, "seconds": time.perf_counter() - t0}
 
 
-def train_step(model, optimizer, x, y, loss_fn, clip=None):
+def train_step(model, optimizer, x, y, loss_fn, clip=None, max_loss=None):
     """One step: forward, loss, backward, (clip,) update. Returns the loss
-    value (its one device-to-host read) and the logits; a non-finite loss
-    returns before backward, leaving the parameters as they were."""
+    value (its one device-to-host read) and the logits; a non-finite loss, or
+    one above ``max_loss``, returns before backward, leaving the parameters
+    as they were."""
     logits = model(x)
     loss = loss_fn(logits, y)
     value = float(loss.item())
-    if not math.isfinite(value):
+    if not math.isfinite(value) or (max_loss is not None and value > max_loss):
         return value, logits
     optimizer.zero_grad()
     loss.backward()

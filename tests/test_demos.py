@@ -42,6 +42,10 @@ def test_train_pure_spectral_has_no_inverse_transforms(env):
     result, out = run_demo("train_pure_spectral.py", TINY, env)
     assert result["inverse_transforms_per_step"] == 0
     assert result["exact_model"]["inverse_transforms_per_step"] > 0
+    # each accuracy says which model it belongs to
+    assert f"pure-spectral model: test accuracy {result['test_accuracy']:.1%}" in out
+    assert f"exact-activation model: test accuracy {result['exact_model']['test_accuracy']:.1%}" in out
+    assert out.index("pure-spectral network") < out.index("epoch 1/1")
 
 
 def _idx(array):

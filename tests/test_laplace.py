@@ -351,3 +351,14 @@ def test_bad_inputs_are_named():
         LaplaceConv2d(1, 1, 3, padding="reflect")
     with pytest.raises(ValueError, match="'valid' padding needs spatial sizes"):
         LaplaceConv2d(1, 1, 3, padding="valid")(freqnet.tensor(np.zeros((1, 1, 2, 5), np.float32)))
+
+
+def test_condition_bounds_bracket_the_true_condition_number():
+    from freqnet.spectral import laplace
+    pts = laplace.power_points(7)            # small enough for float64 to be trusted
+    v = np.array([[float(p) ** j for j in range(7)] for p in pts])
+    low, high = laplace.condition_bounds(pts)
+    assert low <= np.linalg.cond(v) <= high
+    # 31 points: far beyond 1/eps, where a float64 estimate of cond(V) is noise
+    low, _ = laplace.condition_bounds(laplace.power_points(31))
+    assert low > 1e70 > 1 / np.finfo(np.float64).eps

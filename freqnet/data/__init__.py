@@ -7,4 +7,4 @@ from .idx import read_idx, IDXError
 from .mnist import load_mnist, download_mnist, MNIST_FILES, MNIST_URL, DownloadError
 from .synthetic import make_gratings
 from .cache import cache_dir
-from .sources import load_dataset, DATASETS
+from .sources import load_dataset, load_test_set, DATASETS, INPUT_SHAPES

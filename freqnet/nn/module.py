@@ -8,7 +8,7 @@ match.
 """
 from collections import OrderedDict
 
-from .. import backend
+from .. import backend, profiler
 from ..tensor import Tensor
 
 
@@ -173,7 +173,9 @@ class Module:
 
     # -- calling -------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not profiler._active:
+            return self.forward(*args, **kwargs)
+        return profiler.call_layer(self, self.forward, args, kwargs)   # freqnet.summary
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")

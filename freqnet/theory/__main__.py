@@ -15,6 +15,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="fewer quadrature points and samples (what the test suite runs)")
     args = parser.parse_args(argv)
+    if args.plots:                     # before the claims run, not after
+        from ..writable import NotWritableError, check_writable_dir
+        try:
+            check_writable_dir(args.plots, "--plots")
+        except NotWritableError as exc:
+            parser.error(str(exc))
     numbers = args.claim or sorted(REGISTRY)
     unknown = [n for n in numbers if n not in REGISTRY]
     if unknown:

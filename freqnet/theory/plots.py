@@ -74,6 +74,8 @@ def wraparound(out_dir, n=32, k=9, seed=0):
     ax.plot(padded, "b.", label=f"FFT length {length} >= N+K-1")
     ax.plot(wrapped, "r x", label=f"FFT length N = {n}: first K-1 wrap around")
     ax.axvspan(-0.5, k - 1.5, color="r", alpha=0.08)
+    ax.set_xlabel("output index n")
+    ax.set_ylabel("(x * h)[n]")
     ax.legend(fontsize=8)
     ax.set_title("circular vs linear convolution (THEORY.md §1)")
     return _save(fig, out_dir, "claim1_wraparound.png")
@@ -94,6 +96,8 @@ def gradients(out_dir, n=16, seed=0):
     ax.plot(fd, "k-", lw=3, alpha=0.4, label="finite differences")
     ax.plot(right, "b.", label="G conj(W)  (correlation)")
     ax.plot(wrong, "r x", label="paper: (i omega) W G")
+    ax.set_xlabel("input index n")
+    ax.set_ylabel("dL/dx[n]")
     ax.legend(fontsize=8)
     ax.set_title("gradient of a convolution w.r.t. its input (THEORY.md §2)")
     return _save(fig, out_dir, "claim2_gradients.png")
@@ -106,11 +110,14 @@ def sigmoid_transform(out_dir):
     ax[0].plot(w, -np.pi / np.sinh(np.pi * w), label="Im F[sigma] = -pi csch(pi w)")
     ax[0].plot(w, -1 / w, "--", label="Im F[H] = -1/w")
     ax[0].set_ylim(-6, 0.2)
+    ax[0].set_xlabel("w")
+    ax[0].set_ylabel("imaginary part of the transform")
     ax[0].legend(fontsize=8)
     ax[0].set_title("plus pi delta(w) at w = 0 (both)")
     r = np.array([1, 3, 10, 30, 100, 300, 1000.0])
     ax[1].loglog(r, [quad(special.expit, -v, v) for v in r], "o-")
     ax[1].set_xlabel("R")
+    ax[1].set_ylabel("integral")
     ax[1].set_title("int_{-R}^{R} sigma = R: not integrable")
     return _save(fig, out_dir, "claim3_sigmoid_transform.png")
 
@@ -126,6 +133,7 @@ def dirichlet_kernel(out_dir, n=48, s=4):
     ax.axvline(n / (2 * s), color="k", lw=0.8, ls=":", label="pooled Nyquist")
     ax.legend(fontsize=8)
     ax.set_xlabel("bin q")
+    ax.set_ylabel("filter magnitude")
     ax.set_title("average pooling's filter (THEORY.md §6)")
     return _save(fig, out_dir, "claim5_dirichlet.png")
 
@@ -135,8 +143,11 @@ def aliasing(out_dir):
     leaks = pooling.aliasing()
     fig, ax = plt.subplots(figsize=(5, 3.2))
     names = list(leaks)
-    ax.bar(names, [max(leaks[k], 1e-17) for k in names])
+    ax.bar(names, [max(leaks[k], 1e-17) for k in names], label="leaked amplitude (floor 1e-17)")
     ax.set_yscale("log")
+    ax.set_xlabel("pooling")
+    ax.set_ylabel("alias amplitude")
+    ax.legend(fontsize=7)
     for i, k in enumerate(names):
         ax.text(i, max(leaks[k], 1e-17), f"{leaks[k]:.2g}", ha="center", va="bottom")
     ax.set_title(f"alias of cos at k = N/s+1 (N={pooling.ALIAS_N}, s={pooling.ALIAS_S})")
@@ -157,14 +168,13 @@ def toom_cook_error(out_dir, quick=False, seed=0):
     ax[0].legend(fontsize=7)
     ax[0].set_title("whole signal through real points")
     tiles = 300 if quick else 3000
-    for m, pts in toom_cook.TILE_CASES:
+    for (m, pts), marker in zip(toom_cook.TILE_CASES, "osD^v<>"):
         e32, cond = toom_cook.tiled_error(m, pts, np.float32, tiles, rng)
-        ax[1].loglog(cond, e32, "o")
         label = toom_cook.laplace.format_points(toom_cook.laplace.check_points(pts, m + 2))
-        ax[1].annotate(f"F({m},3) {label}", (cond, e32), fontsize=6)
+        ax[1].loglog(cond, e32, marker, label=f"F({m},3) {label}")    # legend, not crowded labels
     c = np.array([2, 3000.0])
     ax[1].loglog(c, c * np.finfo(np.float32).eps, "k:", label="cond(V) eps32")
-    ax[1].legend(fontsize=7)
+    ax[1].legend(fontsize=6, loc="upper left")
     ax[1].set_xlabel("cond(V)")
     ax[1].set_ylabel("fp32 relative error")
     ax[1].set_title("Toom-Cook tiles (THEORY.md §9)")
@@ -181,11 +191,15 @@ def polynomial_fits(out_dir, r=4.0):
             p = sum(c * x ** j for j, c in enumerate(a))
             ax[0].plot(x, p, label=f"{name} deg {deg}")
             ax[1].semilogy(x, np.abs(p - f) + 1e-17, label=f"{name} deg {deg}")
-        ax[0].plot(x, f, "k", lw=2, alpha=0.3)
+        ax[0].plot(x, f, "k", lw=2, alpha=0.3, label=f"{name} (exact)")
     ax[0].legend(fontsize=7)
+    ax[0].set_xlabel("x")
+    ax[0].set_ylabel("p(x)")
     ax[0].set_title(f"least-squares polynomials on [-{r:g}, {r:g}]")
     ax[1].legend(fontsize=7)
-    ax[1].set_title("|p(x) - f(x)|")
+    ax[1].set_xlabel("x")
+    ax[1].set_ylabel("|p(x) - f(x)|")
+    ax[1].set_title("fit error")
     return _save(fig, out_dir, "claim12_polynomial_fits.png")
 
 
@@ -211,7 +225,8 @@ FIGURES = {1: (wraparound,), 2: (gradients,), 3: (sigmoid_transform,),
 
 def write_plots(records, out_dir, quick=False):
     """Write the figures of the claims in ``records``; returns the paths."""
-    os.makedirs(out_dir, exist_ok=True)
+    from ..writable import check_writable_dir
+    check_writable_dir(out_dir, "--plots")
     paths = []
     for rec in records:
         for fn in FIGURES.get(rec.number, ()):
