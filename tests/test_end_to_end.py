@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import freqnet
-from freqnet import nn
+from freqnet import backend, nn
 from freqnet.nn import functional as F
 from freqnet.spectral.polynomial import least_squares_fit
 from freqnet.tensor import Tensor
@@ -87,8 +87,8 @@ def _finite_differences(f, arrays, eps=1e-5):
 
 def _randomize(model, rng):
     for _, p in model.named_parameters():
-        p.data = rng.uniform(-0.6, 0.6, p.shape).astype(p.dtype)
-    model[1].weight.data = rng.uniform(0.5, 1.0, 4)
+        p.data = freqnet.tensor(rng.uniform(-0.6, 0.6, p.shape).astype(p.dtype)).data
+    model[1].weight.data = freqnet.tensor(rng.uniform(0.5, 1.0, 4)).data
 
 
 @pytest.mark.parametrize("head,spatial,stride", [("gap", (8, 6), 2), ("spectral_linear", (6, 10), 2),
@@ -103,7 +103,7 @@ def test_spectral_network_equals_spatial_numpy_network(head, spatial, stride):
 
     X = Tensor(x, requires_grad=True)
     with freqnet.profile() as prof:
-        loss = F.cross_entropy(model(nn.ToSpectrum()(X)), labels)
+        loss = F.cross_entropy(model(nn.ToSpectrum()(X)), freqnet.tensor(labels))
         loss.backward()
     # one forward transform at the input, its adjoint in backward; no activation
     # ever goes back to space (conv kernels' own transforms are "weight" transforms)
@@ -148,7 +148,8 @@ def test_spectral_network_float32_forward_and_eval_mode():
     params = {k: v for k, v in model64.state_dict().items() if not k.startswith("1.running")
               and k != "1.num_batches_tracked"}
     reference = _np_network(params, x, labels, "gap")
-    loss32 = F.cross_entropy(model32(nn.ToSpectrum()(Tensor(x.astype(np.float32)))), labels)
+    X32 = nn.ToSpectrum()(Tensor(x.astype(np.float32)))
+    loss32 = F.cross_entropy(model32(X32), freqnet.tensor(labels))
     assert loss32.dtype == np.float32
     assert abs(loss32.item() - reference) <= 1e-5 * abs(reference)
     # eval mode uses the running statistics the training pass left behind
@@ -156,9 +157,9 @@ def test_spectral_network_float32_forward_and_eval_mode():
     model64.eval()
     logits = model64(nn.ToSpectrum()(Tensor(x))).numpy()
     bn = model64[1]
+    running_mean, running_var = backend.to_numpy(bn.running_mean), backend.to_numpy(bn.running_var)
     y = _np_conv(x, params["0.weight"], params["0.bias"])
-    y = ((y - bn.running_mean[None, :, None, None]) / np.sqrt(bn.running_var[None, :, None, None]
-                                                              + 1e-5)
+    y = ((y - running_mean[None, :, None, None]) / np.sqrt(running_var[None, :, None, None] + 1e-5)
          * params["1.weight"][None, :, None, None] + params["1.bias"][None, :, None, None])
     y = _np_poly(least_squares_fit("relu", R1, 2), y)
     y = y.reshape(4, 4, 4, 2, 4, 2).mean(axis=(3, 5))

@@ -167,7 +167,7 @@ def test_error_estimate_bounds_the_float32_error_and_warns_when_digits_are_lost(
         warnings.simplefilter("always", laplace.IllConditionedPointsWarning)
         layer = LaplaceConv2d(4, 4, k, tile=m, points=points)
     plan = layer.plans[0]
-    layer.weight.data[...] = rng.standard_normal(layer.weight.shape)
+    layer.weight.data[...] = freqnet.tensor(rng.standard_normal(layer.weight.shape)).data
     x = rng.uniform(-1, 1, (2, 4, 24, 24)).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", laplace.IllConditionedPointsWarning)
@@ -212,7 +212,7 @@ def test_conv2d_float32_within_stated_bound(m, k, b, ci, co, h, w, padding):
         warnings.simplefilter("ignore", laplace.IllConditionedPointsWarning)   # F(6, 5)
         layer = LaplaceConv2d(ci, co, k, padding=padding, tile=m)
         x = rng.uniform(-1, 1, (b, ci, h, w)).astype(np.float32)
-        layer.weight.data[...] = rng.standard_normal(layer.weight.shape)
+        layer.weight.data[...] = freqnet.tensor(rng.standard_normal(layer.weight.shape)).data
         y = layer(freqnet.tensor(x)).numpy()
     assert y.dtype == np.float32
     ref = loop_conv2d(x.astype(float), layer.weight.numpy().astype(float),

@@ -108,7 +108,7 @@ def test_spectral_linear_spectral_weights_equal_linear(shape, dtype):
     layer = nn.SpectralLinear(3, shape, 4, parameterization="spectral", dtype=dtype)
     assert layer.weight.shape == v.shape
     assert layer.weight.dtype == np.result_type(dtype, np.complex64)
-    layer.weight.data = v.astype(layer.weight.dtype)
+    layer.weight.data = freqnet.tensor(v.astype(layer.weight.dtype)).data
     _, y = spectral_head(x, layer, dtype)
     assert y.dtype == np.dtype(dtype)
     assert rel_err(y.numpy(), ref_linear(x.reshape(2, -1), a, layer.bias.numpy())) < TOL[dtype]

@@ -11,7 +11,7 @@ class Affine(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(np.arange(n, dtype=np.float64))
         self.bias = nn.Parameter(np.zeros(n))
-        self.register_buffer("count", np.zeros(1))
+        self.register_buffer("count", fn.tensor(np.zeros(1)).data)
 
     def forward(self, x):
         return x * self.weight + self.bias
@@ -45,8 +45,8 @@ def test_shared_parameter_is_listed_once():
 def test_state_dict_round_trip_copies_and_restores():
     src, dst = Net(), Net()
     for p in src.parameters():
-        p.data = np.random.default_rng(0).standard_normal(p.shape)
-    src.first._set_buffer("count", np.array([5.0]))
+        p.data = fn.tensor(np.random.default_rng(0).standard_normal(p.shape)).data
+    src.first._set_buffer("count", fn.tensor(np.array([5.0])).data)
     state = src.state_dict()
     assert all(isinstance(v, np.ndarray) for v in state.values())
     dst.load_state_dict(state)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import freqnet
-from freqnet import nn
+from freqnet import backend, nn
 from freqnet.tensor import Tensor
 from _reference import half_spectrum, multiplicity, spatial_axes
 
@@ -59,8 +59,8 @@ def test_batch_norm_matches_torch_formulas_over_train_and_eval_steps(cls, lead, 
     layer = cls(channels, dtype=dtype)
     weight = rng.uniform(0.5, 2, channels)
     bias = rng.standard_normal(channels)
-    layer.weight.data = weight.astype(dtype)
-    layer.bias.data = bias.astype(dtype)
+    layer.weight.data = freqnet.tensor(weight.astype(dtype)).data
+    layer.bias.data = freqnet.tensor(bias.astype(dtype)).data
     ref = TorchBatchNormReference(channels)
     cdtype = "complex64" if dtype == "float32" else "complex128"
     for step, training in enumerate([True, True, True, False, True, False]):
@@ -76,8 +76,10 @@ def test_batch_norm_matches_torch_formulas_over_train_and_eval_steps(cls, lead, 
         # the spectrum itself, not only its Hermitian part that irfftn reads
         spectrum = np.fft.rfftn(expected, axes=spatial_axes(shape))
         assert np.abs(y.numpy() - spectrum).max() / np.abs(spectrum).max() < tol, step
-        np.testing.assert_allclose(layer.running_mean, ref.mean, rtol=tol, atol=tol)
-        np.testing.assert_allclose(layer.running_var, ref.var, rtol=tol, atol=tol)
+        np.testing.assert_allclose(backend.to_numpy(layer.running_mean), ref.mean,
+                                   rtol=tol, atol=tol)
+        np.testing.assert_allclose(backend.to_numpy(layer.running_var), ref.var,
+                                   rtol=tol, atol=tol)
         assert int(layer.num_batches_tracked) == ref.tracked
 
 
@@ -87,24 +89,25 @@ def test_batch_norm_gradients_match_spatial_reference(cls, lead, shape, training
     rng = np.random.default_rng(1)
     channels = lead[1]
     layer = cls(channels, dtype="float64")
-    layer.weight.data = rng.uniform(0.5, 2, channels)
-    layer.bias.data = rng.standard_normal(channels)
-    layer.running_mean[...] = rng.standard_normal(channels)
-    layer.running_var[...] = rng.uniform(0.5, 2, channels)
+    weight, bias = rng.uniform(0.5, 2, channels), rng.standard_normal(channels)
+    layer.weight.data = freqnet.tensor(weight).data
+    layer.bias.data = freqnet.tensor(bias).data
+    layer.running_mean[...] = freqnet.tensor(rng.standard_normal(channels)).data
+    layer.running_var[...] = freqnet.tensor(rng.uniform(0.5, 2, channels)).data
     ref = TorchBatchNormReference(channels)
-    ref.mean, ref.var = layer.running_mean.copy(), layer.running_var.copy()
+    ref.mean, ref.var = backend.to_numpy(layer.running_mean), backend.to_numpy(layer.running_var)
     x = rng.standard_normal(lead + shape) * 2 + 1
     X = half_spectrum(x, shape, requires_grad=True)
     layer.train(training)
     y = layer(X)
-    _, x_hat, var = ref(x, layer.weight.data, layer.bias.data, training)
+    _, x_hat, var = ref(x, weight, bias, training)
     # an output gradient that comes from a real spatial gradient g (THEORY §0)
     n = np.prod(shape)
     g = rng.standard_normal(lead + shape)
     G = multiplicity(shape) * np.fft.rfftn(g, axes=spatial_axes(shape)) / n
     y.backward(Tensor(G))
     gx, gw, gb = _backward_reference(g, x_hat, var if training else ref.var,
-                                     layer.weight.data, training)
+                                     weight, training)
     expected = multiplicity(shape) * np.fft.rfftn(gx, axes=spatial_axes(shape)) / n
     assert np.abs(X.grad.numpy() - expected).max() / np.abs(expected).max() < 1e-10
     np.testing.assert_allclose(layer.weight.grad.numpy(), gw, rtol=1e-10)
@@ -119,7 +122,8 @@ def test_batch_norm_gradcheck(training, shape):
     X = Tensor(rng.standard_normal(half) + 1j * rng.standard_normal(half), requires_grad=True)
     w = nn.Parameter(rng.uniform(0.5, 2, 2))
     b = nn.Parameter(rng.standard_normal(2))
-    mean, var = rng.standard_normal(2), rng.uniform(0.5, 2, 2)
+    mean = backend.asarray(rng.standard_normal(2), like=X.data)
+    var = backend.asarray(rng.uniform(0.5, 2, 2), like=X.data)
     freqnet.gradcheck(
         lambda t, w, b: nn.functional.batch_norm(t.as_spectrum("fourier", shape), mean.copy(),
                                                  var.copy(), w, b, training), [X, w, b])
@@ -136,8 +140,8 @@ def test_batch_norm_momentum_none_no_affine_and_no_tracking():
         got = np.fft.irfftn(layer(half_spectrum(x, shape)).numpy(), s=shape, axes=(-2, -1))
         expected, _, _ = ref(x, ones, zeros, True)
         assert np.abs(got - expected).max() < 1e-10
-    np.testing.assert_allclose(layer.running_mean, ref.mean, rtol=1e-12)
-    np.testing.assert_allclose(layer.running_var, ref.var, rtol=1e-12)
+    np.testing.assert_allclose(backend.to_numpy(layer.running_mean), ref.mean, rtol=1e-12)
+    np.testing.assert_allclose(backend.to_numpy(layer.running_var), ref.var, rtol=1e-12)
     assert list(dict(layer.named_parameters())) == []
     free = nn.BatchNorm2d(3, track_running_stats=False, dtype="float64").eval()
     x = rng.standard_normal((2, 3) + shape)
@@ -155,7 +159,8 @@ def test_batch_norm_state_dict_uses_torch_names_and_buffers():
     assert [k for k, _ in layer.named_parameters()] == ["weight", "bias"]
     state = {k: v + 1 for k, v in layer.state_dict().items()}
     layer.load_state_dict(state)
-    np.testing.assert_array_equal(layer.running_var, np.full(4, 2.0, dtype=np.float32))
+    np.testing.assert_array_equal(backend.to_numpy(layer.running_var),
+                                  np.full(4, 2.0, dtype=np.float32))
     assert int(layer.num_batches_tracked) == 1
 
 
