@@ -102,9 +102,7 @@ class Function:
             else:
                 arrays.append(x)
         if module is not None and module is not backend.numpy:
-            for i, a in enumerate(arrays):     # host operands join the device (DESIGN.md §6)
-                if type(a) is backend.numpy.ndarray:
-                    arrays[i] = module.asarray(a)
+            arrays = [backend.join_device(a, module) for a in arrays]
 
         if observer is None:
             outputs = self.forward(*arrays)

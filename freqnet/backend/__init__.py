@@ -20,8 +20,6 @@ from .. import fastpaths
 from . import short_dft, strict
 
 VALID_BACKENDS = ("numpy", "cupy", "strict")
-#: backends whose arrays live on a device (not host NumPy arrays)
-DEVICE_BACKENDS = ("cupy", "strict")
 ENV_VAR = "FREQNET_BACKEND"
 
 #: Threads for CPU FFTs (scipy.fft ``workers``); all cores by default.
@@ -151,11 +149,6 @@ def array_module(arr):
     return numpy
 
 
-def is_device_array(arr):
-    """True for an array on a device (cupy, or the strict emulation)."""
-    return array_module(arr) is not numpy
-
-
 def device_of(arr):
     """``"gpu"`` for a device (cupy or strict) array, else ``"cpu"``."""
     return "gpu" if array_module(arr) is not numpy else "cpu"
@@ -189,6 +182,15 @@ def to_default_device(arr):
     on either backend."""
     if xp is not numpy and isinstance(arr, numpy.ndarray):
         return xp.asarray(arr)
+    return arr
+
+
+def join_device(arr, module):
+    """A host (NumPy) operand of an op whose tensors live on ``module``'s device,
+    moved there (a counted transfer under strict); anything else unchanged
+    (DESIGN.md §6: host operands join the device of their tensors)."""
+    if module is not numpy and type(arr) is numpy.ndarray:
+        return module.asarray(arr)
     return arr
 
 

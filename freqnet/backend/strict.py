@@ -350,7 +350,6 @@ logical_and logical_or logical_not meshgrid tile repeat count_nonzero allclose a
 _MODULE_FUNCTIONS = {n: _function(n) for n in _FUNCTIONS}
 _MODULE_FUNCTIONS.update(asarray=asarray, array=array, asnumpy=asnumpy)
 globals().update(_MODULE_FUNCTIONS)
-_MODULE_FUNCTIONS["absolute"] = _MODULE_FUNCTIONS["abs"]
 
 
 def result_type(*arrays_and_dtypes):

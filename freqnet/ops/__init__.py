@@ -16,6 +16,5 @@ def compare(name, a, b):
     da = a.data if isinstance(a, Tensor) else a
     db = b.data if isinstance(b, Tensor) else b
     xp = backend.array_module(da if isinstance(a, Tensor) else db)
-    if xp is not backend.numpy:                 # host operands join the device, as in Function
-        da, db = (xp.asarray(v) if type(v) is backend.numpy.ndarray else v for v in (da, db))
+    da, db = backend.join_device(da, xp), backend.join_device(db, xp)
     return Tensor._make(getattr(xp, name)(da, db), False)

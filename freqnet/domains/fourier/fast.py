@@ -100,11 +100,6 @@ def mix(xf, wf):
 # --------------------------------------------------------------------------
 # 1D average pooling as one real GEMM (reference: maths.avg_pool)
 
-def _pooling_matrix(n, s, dtype):
-    """M with view(avg_pool(X)) = view(X) @ M for length-n 1D half spectra."""
-    return _avg_pool_matrix(n, s, _np.dtype(dtype).name)
-
-
 @backend.device_constant
 def _avg_pool_matrix(n, s, dtype):
     """The reference map applied to the real basis: it is real-linear (the
