@@ -21,10 +21,7 @@ and writes benchmarks/results/train.json.
 The freqnet cases run on the active backend (``FREQNET_BACKEND``); each
 timed epoch ends with a device synchronisation.
 
-Every library runs on ``--threads`` threads (default 1: on a loaded 2-core
-machine OpenBLAS's spinning threads turned a 0.33 s epoch into 55 s, and
-torch's own pool suffers alike). The BLAS variables must be set before NumPy
-is imported, hence the early look at argv.
+Every library runs on ``--threads`` threads (default 1, see _threads.py).
 """
 import argparse
 import os
@@ -32,19 +29,8 @@ import platform
 import sys
 import time
 
-
-def _threads_from_argv(argv, default=1):
-    for i, a in enumerate(argv):
-        if a.startswith("--threads="):
-            return int(a.split("=", 1)[1])
-        if a == "--threads" and i + 1 < len(argv):
-            return int(argv[i + 1])
-    return default
-
-
-THREADS = _threads_from_argv(sys.argv[1:])
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _threads import THREADS  # noqa: E402  (first: before NumPy is imported)
 
 import numpy as np  # noqa: E402
 

@@ -148,3 +148,16 @@ def test_activation_benchmark(env, tmp_path):
     (row,) = record["rows"]
     assert all(row[f"{name}_{kind}_ms"] > 0 for name in ("exact", "poly2", "poly4")
                for kind in ("fwd", "fwd_bwd"))
+
+
+def test_fft_benchmark(env, tmp_path):
+    out_json = tmp_path / "fft.json"
+    run([os.path.join(ROOT, "benchmarks", "fft.py"), "--smoke", "--out", str(out_json)], env, tmp_path)
+    record = json.loads(out_json.read_text())
+    assert record["backend"] == backend.name and record["smoke"]
+    cases = {(tuple(r["shape"]), r["dtype"], r["direction"], r["case"]) for r in record["rows"]}
+    for shape in ((2, 3, 8, 8), (2, 3, 12)):
+        for dtype in ("float32", "float64"):
+            for direction in ("forward", "inverse"):
+                assert {(shape, dtype, direction, c) for c in ("freqnet", "scipy", "numpy")} <= cases
+    assert all(r["ms"] > 0 and r["rel_err"] < 1e-5 for r in record["rows"])
