@@ -29,6 +29,9 @@ printed too). Prints ms, peak MB and ratios against im2col and
 torch measured in the same run, and writes benchmarks/results/conv.json.
 Other domains add rows by appending to CASES.
 
+The freqnet cases use ``--blas-threads`` threads for BLAS and FFTs alike,
+so compare them with ``torch-1t`` at the default of 1.
+
 The freqnet cases run on the active backend (``FREQNET_BACKEND``); their
 inputs are uploaded once, outside the timing, and each timed step ends with
 a device synchronisation.
@@ -335,7 +338,7 @@ def run(ks, reps, budget_s, cases, blas_threads, sizes="full"):
                 continue
             done = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--worker", case.name, str(k),
-                 str(reps), str(budget_s)] + (["--smoke"] if sizes == "smoke" else []),
+                 str(reps), str(budget_s), str(blas_threads)] + (["--smoke"] if sizes == "smoke" else []),
                 env=env, capture_output=True, text=True)
             if done.returncode:
                 raise RuntimeError(f"case {case.name} at k={k} failed:\n{done.stderr}")
@@ -387,15 +390,17 @@ def main(argv=None):
     ap.add_argument("--cases", nargs="*", help="case names to run (default: all available)")
     ap.add_argument("--out", default=RESULTS)
     ap.add_argument("--blas-threads", type=int, default=1,
-                    help="OPENBLAS_NUM_THREADS for every case (default 1: on a loaded 2-core "
-                         "machine OpenBLAS's spinning threads turn a 6 ms GEMM into 1.5 s; "
-                         "0 leaves the environment alone)")
-    ap.add_argument("--worker", nargs=4, metavar=("CASE", "K", "REPS", "BUDGET"),
+                    help="OPENBLAS_NUM_THREADS for every case, and freqnet's FFT threads "
+                         "(default 1: on a loaded 2-core machine OpenBLAS's spinning threads turn "
+                         "a 6 ms GEMM into 1.5 s; 0 leaves the environment and FFTs alone)")
+    ap.add_argument("--worker", nargs=5, metavar=("CASE", "K", "REPS", "BUDGET", "THREADS"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     sizes = "smoke" if args.smoke else "full"
     if args.worker:
-        name, k, reps, budget = args.worker
+        name, k, reps, budget, threads = args.worker
+        if int(threads):
+            backend.FFT_WORKERS = int(threads)
         print(json.dumps(measure(name, int(k), int(reps), float(budget), sizes)))
         return
     ks = args.k or ([3] if args.smoke else [3, 9, 31] if args.quick else [3, 5, 9, 15, 31])
