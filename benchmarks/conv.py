@@ -401,6 +401,7 @@ def main(argv=None):
         name, k, reps, budget, threads = args.worker
         if int(threads):
             backend.FFT_WORKERS = int(threads)
+        backend.tune_host_allocator()            # every case: as freqnet's training entry points do
         print(json.dumps(measure(name, int(k), int(reps), float(budget), sizes)))
         return
     ks = args.k or ([3] if args.smoke else [3, 9, 31] if args.quick else [3, 5, 9, 15, 31])

@@ -314,6 +314,7 @@ def main(argv=None):
     p.add_argument("--out", default=results_path("train"))
     args = p.parse_args(argv)
     backend.FFT_WORKERS = args.threads
+    backend.tune_host_allocator()                # as freqnet's training entry points do
     cases = [run_case(dims, args) for dims in args.dims]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"load average {load}")

@@ -97,6 +97,22 @@ def test_fftw_takes_strided_and_unaligned_inputs():
           scipy.fft.irfftn(z, s=(9, 8), axes=(1, 0)), TOL[np.float32])
 
 
+@pytest.mark.parametrize("freq_shape", [(9,), (8, 5), (3, 7, 2)])
+def test_fftw_blocked_copy_of_frequency_major_views_is_a_copy(freq_shape):
+    """copy_into's blocked transpose (a channels-first view of (F, B, C)
+    memory, more rows than columns) and its plain fallbacks equal dst[...] = src."""
+    f = int(np.prod(freq_shape))
+    memory = (RNG.standard_normal((f, 10, 7)) + 1j * RNG.standard_normal((f, 10, 7))).astype(np.complex64)
+    views = [layout.channels_first(memory, freq_shape),            # the blocked route
+             layout.channels_first(memory[:, :1, :2].copy(), freq_shape),   # rows <= columns
+             layout.channels_first(memory, freq_shape)[:, ::2]]     # not a permuted block
+    assert [fftw.as_wide_transpose(v) is not None for v in views] == [True, False, False]
+    for src in views:
+        dst = np.empty(src.shape, src.dtype)
+        fftw.copy_into(dst, src)
+        np.testing.assert_array_equal(dst, src)
+
+
 def test_fftw_declines_what_it_does_not_cover():
     x = np.ones((2, 8, 8))
     assert fftw.rfftn(x, None, (-1,), "backward", 1) is None                 # one axis
