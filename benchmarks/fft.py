@@ -107,6 +107,21 @@ def measure(shape, dtype, rounds):
     return rows
 
 
+def gemm_gflops(dtype):
+    """This machine's measured GEMM rate (a 1024^3 product, best of 5): the
+    arithmetic peak the floor column is taken at."""
+    a = np.random.default_rng(0).standard_normal((1024, 1024)).astype(dtype)
+    a @ a
+    best = min(_timed(lambda: a @ a) for _ in range(5))
+    return 2 * 1024 ** 3 / best / 1e9
+
+
+def _timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
 def floor_ms(shape, peak_gflops):
     """The arithmetic floor of one real FFT of ``shape``: ~2.5 N log2 N flops
     (half of a complex FFT's 5 N log2 N) at ``peak_gflops``."""
@@ -120,8 +135,6 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=60)
     p.add_argument("--threads", type=int, default=1, help="threads for every library")
     p.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
-    p.add_argument("--peak-gflops", type=float, default=100.0,
-                   help="the machine's floating-point peak for the floor column")
     p.add_argument("--smoke", action="store_true", help="tiny shapes, 2 rounds: a run check")
     p.add_argument("--out", default=results_path("fft"))
     args = p.parse_args(argv)
@@ -129,19 +142,22 @@ def main(argv=None):
     shapes, rounds = (SMOKE_SHAPES, 2) if args.smoke else (SHAPES, args.rounds)
     rows = []
     print(f"{'shape':<18} {'dtype':<8} {'dir':<8} {'case':<8} {'ms':>7} {'ratio':>7} {'floor ms':>9}")
+    peaks = {}
     for dtype in args.dtypes:
+        peaks[dtype] = gemm_gflops(dtype)
         for shape in shapes:
             found = measure(shape, dtype, rounds)
             for r in found:
+                r["floor_ms"] = floor_ms(shape, peaks[dtype])
                 print(f"{str(tuple(shape)):<18} {dtype:<8} {r['direction']:<8} {r['case']:<8} "
-                      f"{r['ms']:>7.3f} {r['ratio']:>6.2f}x {floor_ms(shape, args.peak_gflops):>9.3f}")
-                r["floor_ms"] = floor_ms(shape, args.peak_gflops)
+                      f"{r['ms']:>7.3f} {r['ratio']:>6.2f}x {r['floor_ms']:>9.3f}")
             rows += found
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"ratio: median over {rounds} interleaved rounds of time / {rows[0]['baseline']} "
-          f"in the same round; load average {load}")
+          f"in the same round; floor: 2.5 n log2 n flops per plane at this machine's GEMM rate "
+          f"({', '.join(f'{d} {g:.0f} GFLOP/s' for d, g in peaks.items())}); load average {load}")
     write_json(args.out, {"benchmark": "fft", "rows": rows, "rounds": rounds, "threads": args.threads,
-                          "smoke": args.smoke, "load_average": load, "backend": backend.name,
+                          "smoke": args.smoke, "load_average": load, "gemm_gflops": peaks, "backend": backend.name,
                           "machine": platform.platform(), "processor": platform.processor(),
                           "cpus": os.cpu_count()}, indent=1)
 

@@ -249,6 +249,50 @@ def batches_for(dims, args):
     return out, f"{args.steps_2d} batches of random 28x28 images"
 
 
+def step_flops(dims, width, depth, batch):
+    """Arithmetic of one freqnet training step, (transform flops, mixing flops):
+    the input rfft, each block's exact-activation round trip forward and
+    backward (4 real FFTs of B C planes, ~2.5 n log2 n flops each), and each
+    spectral conv's complex GEMMs (8 flops per complex MAC, one forward, two
+    backward). Batch norm, pooling and the head move memory and are left out."""
+    sizes = [n + PADS[dims] for n in ((40,) if dims == 1 else (28, 28))]
+
+    def fft_flops(planes, sizes):
+        n = int(np.prod(sizes))
+        return planes * 2.5 * n * np.log2(n)
+    transforms, mixing, cin = fft_flops(batch, sizes), 0.0, 1
+    for cout in widths(width, depth):
+        bins = int(np.prod(sizes[:-1])) * (sizes[-1] // 2 + 1)
+        transforms += 4 * fft_flops(batch * cout, sizes)
+        mixing += 3 * 8 * bins * batch * cin * cout
+        cin, sizes = cout, [n // 2 for n in sizes]
+    return transforms, mixing
+
+
+def measured_peaks(dims, width):
+    """(FFT, GEMM) GFLOP/s of this machine, measured now: the backend's rfft of
+    the first block's maps (batch 64), and a 1024^3 float32 GEMM."""
+    rng = np.random.default_rng(0)
+    sizes = [n + PADS[dims] for n in ((40,) if dims == 1 else (28, 28))]
+    x = rng.standard_normal((64, width) + tuple(sizes)).astype(np.float32)
+    axes = tuple(range(2, x.ndim))
+    a = rng.standard_normal((1024, 1024)).astype(np.float32)
+
+    def best(f, reps=20):
+        f()
+        return min(_timed(f) for _ in range(reps))
+    n = int(np.prod(sizes))
+    fft = 64 * width * 2.5 * n * np.log2(n) / best(lambda: backend.rfftn(x, axes=axes)) / 1e9
+    gemm = 2 * 1024 ** 3 / best(lambda: a @ a, reps=5) / 1e9
+    return fft, gemm
+
+
+def _timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
 def run_case(dims, args):
     """The table rows, profile and twin error of one model (1D or 2D)."""
     shape = (40,) if dims == 1 else (28, 28)
@@ -292,10 +336,20 @@ def run_case(dims, args):
         vs_torch = f"{r['ratio_vs_torch']:.2f}x" if "ratio_vs_torch" in r else "-"
         print(f"{r['case']:<14} {r['seconds_per_round']:>8.3f} {r['ms_per_step']:>8.2f} "
               f"{r['ratio_vs_im2col']:>9.2f}x {vs_torch:>9}")
+    transforms, mixing = step_flops(dims, width, args.depth, args.batch_size)
+    fft_peak, gemm_peak = measured_peaks(dims, width)
+    floor_ms = 1e3 * (transforms / (fft_peak * 1e9) + mixing / (gemm_peak * 1e9))
+    floor = {"transform_mflop": transforms / 1e6, "mixing_mflop": mixing / 1e6,
+             "fft_gflops": fft_peak, "gemm_gflops": gemm_peak, "floor_ms": floor_ms,
+             "freqnet_step_over_floor": rows[0]["ms_per_step"] / floor_ms}
+    print(f"floor of a freqnet step: {transforms / 1e6:.0f} MFLOP of transforms at {fft_peak:.1f} "
+          f"GFLOP/s (this machine's FFT, measured now) + {mixing / 1e6:.0f} MFLOP of channel "
+          f"mixing at {gemm_peak:.1f} GFLOP/s (its float32 GEMM) = {floor_ms:.2f} ms; "
+          f"freqnet's step is {floor['freqnet_step_over_floor']:.1f}x that")
     print(f"\nwhere a freqnet round goes (freqnet.profile, {dims}D):")
     print(prof.table())
     return {"dims": dims, "data": described, "steps": len(batches), "width": width, "rows": rows,
-            "twin_max_rel_err": err, "profile": prof.summary(), "torch": torch_info}
+            "twin_max_rel_err": err, "profile": prof.summary(), "torch": torch_info, "floor": floor}
 
 
 def main(argv=None):
