@@ -147,7 +147,6 @@ def _add_alias_columns(out, z, spatial_shape, start):
     last axis), read off the half spectrum z: column v > W//2 is
     conj(Z[(-u) mod H, W - v]) (Hermitian symmetry; row flip in 2D). Direct
     and mirrored columns are contiguous runs; added in place."""
-    xp = backend.array_module(z)
     n, m = spatial_shape[-1], half_size(spatial_shape[-1])
     end = start + out.shape[-1]
     n_direct = max(min(end, m) - start, 0)
@@ -156,24 +155,32 @@ def _add_alias_columns(out, z, spatial_shape, start):
         first_mirrored = start + n_direct
         mirrored = z[..., n - first_mirrored:n - end:-1]
         if len(spatial_shape) == 2:
-            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp=xp), :]
-        out[..., n_direct:] += mirrored.conj()
+            _add_conj_row_flipped(out[..., n_direct:], mirrored)
+        else:
+            out[..., n_direct:] += mirrored.conj()
 
 
 def _alias_columns_adjoint(out, g, spatial_shape, start):
     """Accumulate into ``out`` (a half spectrum) the adjoint of
     :func:`_add_alias_columns` applied to ``g`` (its count columns)."""
-    xp = backend.array_module(g)
     n, m = spatial_shape[-1], half_size(spatial_shape[-1])
     end = start + g.shape[-1]
     n_direct = max(min(end, m) - start, 0)
     out[..., start:start + n_direct] += g[..., :n_direct]
     if start + n_direct < end:
-        mirrored = g[..., n_direct:]
-        if len(spatial_shape) == 2:
-            mirrored = mirrored[..., _row_flip(spatial_shape[0], xp=xp), :]
         first_mirrored = start + n_direct
-        out[..., n - first_mirrored:n - end:-1] += mirrored.conj()
+        target = out[..., n - first_mirrored:n - end:-1]
+        if len(spatial_shape) == 2:
+            _add_conj_row_flipped(target, g[..., n_direct:])
+        else:
+            target += g[..., n_direct:].conj()
+
+
+def _add_conj_row_flipped(out, src):
+    """out[..., u, :] += conj(src[..., (-u) mod H, :]): row 0 stays, the others
+    reverse (slices, so no gathered copy)."""
+    out[..., :1, :] += src[..., :1, :].conj()
+    out[..., 1:, :] += src[..., :0:-1, :].conj()
 
 
 def _empty_like_layout(a, last):
