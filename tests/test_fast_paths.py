@@ -14,7 +14,7 @@ import scipy.fft
 
 import freqnet as fn
 from freqnet import backend, fastpaths, nn
-from freqnet.backend import fftw, short_dft
+from freqnet.backend import fftw, short_dft, transpose
 from freqnet.domains import batch_norm, layout
 from freqnet.domains.fourier import fast, maths
 from freqnet.domains.hartley import fast as hfast
@@ -99,17 +99,17 @@ def test_fftw_takes_strided_and_unaligned_inputs():
 
 @pytest.mark.parametrize("freq_shape", [(9,), (8, 5), (3, 7, 2)])
 def test_fftw_blocked_copy_of_frequency_major_views_is_a_copy(freq_shape):
-    """copy_into's blocked transpose (a channels-first view of (F, B, C)
+    """transpose.copy_into: its blocked transpose (a channels-first view of (F, B, C)
     memory, more rows than columns) and its plain fallbacks equal dst[...] = src."""
     f = int(np.prod(freq_shape))
     memory = (RNG.standard_normal((f, 10, 7)) + 1j * RNG.standard_normal((f, 10, 7))).astype(np.complex64)
     views = [layout.channels_first(memory, freq_shape),            # the blocked route
              layout.channels_first(memory[:, :1, :2].copy(), freq_shape),   # rows <= columns
              layout.channels_first(memory, freq_shape)[:, ::2]]     # not a permuted block
-    assert [fftw.as_wide_transpose(v) is not None for v in views] == [True, False, False]
+    assert [transpose.as_wide_transpose(v) is not None for v in views] == [True, False, False]
     for src in views:
         dst = np.empty(src.shape, src.dtype)
-        fftw.copy_into(dst, src)
+        transpose.copy_into(dst, src)
         np.testing.assert_array_equal(dst, src)
 
 

@@ -25,6 +25,8 @@ import collections
 import numpy
 import pyfftw
 
+from . import transpose
+
 #: FFTW's planner: time a few algorithms per shape on first use (tens of ms).
 PLANNER_EFFORT = "FFTW_MEASURE"
 
@@ -76,46 +78,12 @@ def _scale(norm, n, inverse):
     raise ValueError(f'norm must be "backward", "ortho" or "forward"; got {norm!r}')
 
 
-#: bytes of every output row that one step of a blocked transposing copy writes (a cache line)
-BLOCK_BYTES = 64
-
-
-def copy_into(dst, src):
-    """dst[...] = src for a C-contiguous ``dst``. Where ``src`` is the
-    channels-first view of frequency-major memory (memory axes a rotation of
-    its axes, as the channel mixing returns, DESIGN.md §7) with more rows
-    than columns, the copy is a 2D transpose done in blocks of columns that
-    fill a cache line of every row: NumPy's own copy reads one entry per
-    cache line there and is 3-4x slower on the 2D model's maps."""
-    s2 = as_wide_transpose(src)
-    if s2 is None:
-        dst[...] = src
-        return
-    d2 = dst.reshape(s2.shape)
-    step = max(BLOCK_BYTES // src.itemsize, 1)
-    for j in range(0, s2.shape[1], step):
-        d2[:, j:j + step] = s2[:, j:j + step]
-
-
-def as_wide_transpose(src):
-    """``src`` as a (rows, columns) view of transposed C-ordered memory, with
-    rows > columns, when it is one (leading axes innermost in memory); else None."""
-    n = src.ndim
-    order = sorted(range(n), key=lambda ax: (-src.strides[ax], ax))
-    k = order[0]
-    if k == 0 or order != list(range(k, n)) + list(range(k)) or \
-            not src.transpose(order).flags.c_contiguous:
-        return None
-    rows, cols = int(numpy.prod(src.shape[:k])), int(numpy.prod(src.shape[k:]))
-    return src.transpose(order).reshape(cols, rows).T if rows > cols else None
-
-
 def _execute(kind, a, out_shape, out_dtype, axes, norm, threads, copy_input):
     """Run the plan on ``a`` itself where it is C-contiguous and aligned as
     planned (and ``copy_input`` is False), else on a copy in the plan's buffer."""
     plan, own_input = _plan(kind, a.shape, a.dtype.str, out_shape, out_dtype, axes, threads)
     if copy_input or not a.flags.c_contiguous or a.ctypes.data % plan.input_alignment:
-        copy_into(own_input, a)
+        transpose.copy_into(own_input, a)
         a = own_input
     out = numpy.empty(out_shape, out_dtype)
     if out.ctypes.data % plan.output_alignment:
