@@ -113,6 +113,28 @@ def test_fftw_blocked_copy_of_frequency_major_views_is_a_copy(freq_shape):
         np.testing.assert_array_equal(dst, src)
 
 
+def test_fftw_threads_keep_their_own_plans():
+    """Two threads transforming at once each use their own plans and c2r buffers."""
+    import threading
+    spectra = [scipy.fft.rfftn(RNG.standard_normal((4, 3, 12, 10)), axes=(-2, -1)) for _ in range(2)]
+    results, keys = [None, None], [None, None]
+    fftw.plans().clear()
+
+    def work(i):
+        for _ in range(20):
+            results[i] = fftw.irfftn(spectra[i], (12, 10), (-2, -1), "backward", 1)
+        keys[i] = set(fftw.plans())
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(2):
+        close(results[i], scipy.fft.irfftn(spectra[i], s=(12, 10), axes=(-2, -1)), 1e-13)
+    assert keys[0] == keys[1] and len(keys[0]) == 1     # one plan each, made in each thread
+    assert not fftw.plans()                              # and none in this one
+
+
 def test_fftw_declines_what_it_does_not_cover():
     x = np.ones((2, 8, 8))
     assert fftw.rfftn(x, None, (-1,), "backward", 1) is None                 # one axis
@@ -128,13 +150,13 @@ def test_the_backend_uses_fftw_for_planes_and_keeps_its_own_routes_off():
     the routes off; both give scipy.fft's result."""
     x = RNG.standard_normal((3, 2, 10, 6))
     expected = scipy.fft.rfftn(x, axes=(-2, -1))
-    fftw._plans.clear()
+    fftw.plans().clear()
     with fastpaths.fast_paths(False):
         close(backend.rfftn(x, axes=(-2, -1)), expected, 1e-13)
-    assert not fftw._plans
+    assert not fftw.plans()
     with fastpaths.fast_paths(True):
         close(backend.rfftn(x, axes=(-2, -1)), expected, 1e-13)
-    assert [key[0] for key in fftw._plans] == ["r2c"]
+    assert [key[0] for key in fftw.plans()] == ["r2c"]
 
 
 @pytest.mark.parametrize("n", [7, 8])

@@ -18,9 +18,10 @@ compares the two. The one-axis transforms stay with scipy.fft and
 
 FFTW's c2r transform overwrites its input, so :func:`irfftn` copies the
 spectrum into the plan's own buffer first: the caller's array is never
-written. Plans are not shared between threads.
+written. Each thread keeps its own plans (and so its own buffers).
 """
 import collections
+import threading
 
 import numpy
 import pyfftw
@@ -35,7 +36,14 @@ _COMPLEX = {"<c8": "<f4", "<c16": "<f8"}        # complex dtype -> its real
 #: Plans kept (least recently used dropped first): a training run uses a few
 #: dozen shapes; each plan holds its buffers.
 MAX_PLANS = 128
-_plans = collections.OrderedDict()
+_local = threading.local()
+
+
+def plans():
+    """This thread's plans: (kind, shapes, dtype, axes, threads) -> (plan, input buffer)."""
+    if not hasattr(_local, "plans"):
+        _local.plans = collections.OrderedDict()
+    return _local.plans
 
 
 def _applies(a, axes, dtypes):
@@ -52,18 +60,19 @@ def _applies(a, axes, dtypes):
 def _plan(kind, in_shape, in_dtype, out_shape, out_dtype, axes, threads):
     """(plan, its own input buffer), made on first use of this transform."""
     key = (kind, in_shape, in_dtype, out_shape, axes, threads)
-    entry = _plans.get(key)
+    cache = plans()
+    entry = cache.get(key)
     if entry is not None:
-        _plans.move_to_end(key)
+        cache.move_to_end(key)
     else:
         a = pyfftw.empty_aligned(in_shape, in_dtype)
         b = pyfftw.empty_aligned(out_shape, out_dtype)
         direction = "FFTW_BACKWARD" if kind in ("c2r", "ifft") else "FFTW_FORWARD"
         plan = pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(PLANNER_EFFORT,),
                            threads=threads, normalise_idft=False)
-        entry = _plans[key] = (plan, a)
-        if len(_plans) > MAX_PLANS:
-            _plans.popitem(last=False)
+        entry = cache[key] = (plan, a)
+        if len(cache) > MAX_PLANS:
+            cache.popitem(last=False)
     return entry
 
 
