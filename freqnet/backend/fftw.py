@@ -2,7 +2,7 @@
 
 freqnet's 2D networks transform small planes (8-64 per side) in batches of
 thousands, where the transform library's own speed decides the step time.
-FFTW (through pyFFTW) with a plan measured once per (shape, dtype, axes,
+FFTW (through pyFFTW) with a plan made once per (shape, dtype, axes,
 threads) beats pocketfft (scipy.fft) and torch.fft on these shapes
 (DESIGN.md §8; ``benchmarks/fft.py`` measures them side by side). The plan
 runs on the caller's arrays (FFTW's new-array execute), with no copy, where
@@ -28,8 +28,11 @@ import pyfftw
 
 from . import transpose
 
-#: FFTW's planner: time a few algorithms per shape on first use (tens of ms).
-PLANNER_EFFORT = "FFTW_MEASURE"
+#: FFTW's planner. ESTIMATE picks the algorithm by rule, not by timing, so
+#: every process gets the same plan and bit-identical results (a resumed run
+#: equals an uninterrupted one; FFTW_MEASURE broke that) at the same speed
+#: on these shapes (DESIGN.md §8), and planning takes microseconds.
+PLANNER_EFFORT = "FFTW_ESTIMATE"
 
 _REAL = {"<f4": "<c8", "<f8": "<c16"}          # real dtype -> its complex
 _COMPLEX = {"<c8": "<f4", "<c16": "<f8"}        # complex dtype -> its real
