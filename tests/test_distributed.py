@@ -190,6 +190,14 @@ def test_cli_on_two_processes_prints_once_and_refuses_another_world_size(tmp_pat
     assert "written by a run on 2 process(es), this one has 1" in again.stderr
 
 
+def test_a_diverged_loss_stops_every_rank_alike():
+    proc = mpirun([*CLI, "--distributed", "--max-loss", "0.001"])
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 2 and lines[0] == lines[1], proc.stderr
+    assert "epoch 1, step 1 (of 4), above 0.001: training diverged" in lines[0]
+
+
 def test_the_benchmark_reports_one_gradient_buffer_per_step(tmp_path):
     from freqnet.experiment import parameter_count
     from freqnet.models import FrequencyCNN
@@ -252,6 +260,18 @@ def test_complex_arrays_travel_as_real_views_of_the_same_bytes():
     for a, span in flat.chunks():
         np.testing.assert_array_equal(freqnet.backend.to_numpy(flat.unpacked(a, span)),
                                       freqnet.backend.to_numpy(a))
+
+
+def test_sync_batch_norm_is_refused_where_it_would_do_nothing(monkeypatch):
+    from freqnet.experiment import _config, check_options
+    from freqnet.mpi import LAUNCHER_SIZE_VARS
+    for var in LAUNCHER_SIZE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ValueError, match="applies to data-parallel runs only"):
+        check_options(_config({"sync_batch_norm": True}))
+    with pytest.raises(ValueError, match="needs batch norm; this run has --no-batch-norm"):
+        check_options(_config({"sync_batch_norm": True, "distributed": True, "batch_norm": False}))
+    check_options(_config({"sync_batch_norm": True, "distributed": True}))
 
 
 def test_missing_mpi4py_is_a_clear_error(monkeypatch):
