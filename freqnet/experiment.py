@@ -138,7 +138,8 @@ def run(log=print, **overrides):
     if config["distributed"] or launched_by_mpiexec():
         from .distributed import DataParallel
         dist = DataParallel(sync_batch_norm=config["sync_batch_norm"])
-        log = log if dist.rank == 0 else None
+        if dist.rank != 0:
+            log, config["progress"] = None, False
         if log:
             log(f"data-parallel on {dist.world.describe()}")
     if config["resume"] and config["checkpoint_dir"]:
