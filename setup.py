@@ -11,6 +11,7 @@ setup(
     install_requires=[
         "numpy>=1.24",
         "scipy>=1.10",
+        "pyfftw>=0.13",
         "tqdm>=4.60",
         "matplotlib>=3.6",
         "mnist1d>=0.0.2",

@@ -14,8 +14,10 @@ def results_path(name):
 
 
 def rel_err(a, b):
-    """Largest error of ``a`` (taken in float64) relative to the largest entry of ``b``."""
-    return float(np.max(np.abs(a.astype(np.float64) - b)) / np.max(np.abs(b)))
+    """Largest error of ``a`` (taken in double precision, real or complex)
+    relative to the largest entry of ``b``."""
+    a = np.asarray(a)
+    return float(np.max(np.abs(a.astype(np.result_type(a, np.float64)) - b)) / np.max(np.abs(b)))
 
 
 def write_json(path, record, indent=1):

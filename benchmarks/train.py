@@ -1,30 +1,38 @@
-"""Benchmark: seconds per training epoch of the MNIST-1D model, three ways.
+"""Benchmark: the time of a training step of freqnet's 1D and 2D CNNs, three ways.
 
-* ``freqnet``: the frequency CNN of demos/train_mnist1d.py (rfft at the
-  input, spectral convs, spectral batch norm, exact ReLU, exact average
-  pooling, Parseval head).
+* ``1d``: the MNIST-1D model of demos/train_mnist1d.py (4,000 signals
+  padded to 48, batch 64, width 32, depth 3, k 5), one epoch per round.
+* ``2d``: the MNIST-size model ``FrequencyCNN((1, 28, 28), width=16,
+  depth=3, kernel_size=5, pad=4)`` (maps 32x32 -> 4x4, 16/32/64 channels,
+  batch 64), ``--steps-2d`` steps per round on fixed random images (a
+  step's time does not depend on the pixel values).
+
+Each trains with exact ReLU, exact average pooling, batch norm and Adam as:
+
+* ``freqnet``: the frequency CNN (rfft at the input, spectral convs,
+  spectral batch norm, ReLU through one round trip, spectral pooling, a
+  Parseval head);
 * ``numpy-im2col``: the same architecture in freqnet with *spatial* layers:
   circular conv by im2col + matmul (an autograd Function written here, on
   the active backend's arrays), batch norm, ReLU and average pooling from
-  freqnet ops, a Linear head.
-* ``torch``: the same spatial CNN in PyTorch (Conv1d with circular padding),
-  when torch is importable (never a freqnet dependency).
+  freqnet ops, a Linear head; its logits are checked against freqnet's
+  with the same weights before it is timed;
+* ``torch``: the same spatial CNN in PyTorch (circular padding), when torch
+  is importable (never a freqnet dependency).
 
-All three train the same number of steps (4,000 MNIST-1D signals padded to
-48, batch 64, Adam) after one warm-up epoch. Prints a table with ratios
-measured in this run, a freqnet.profile() breakdown of one freqnet epoch,
-and writes benchmarks/results/train.json.
+The machine is shared, so the cases run interleaved: each round runs one
+epoch (or ``--steps-2d`` steps) of every case, after a warm-up round, and
+each ratio is the median over the rounds of the two cases' times in the
+same round. Prints a table per model, a freqnet.profile() breakdown of one
+round, and writes benchmarks/results/train.json.
 
-    python benchmarks/train.py [--epochs 2] [--width 32] [--threads 1]
-    python benchmarks/train.py --epochs 1 --limit 128 --width 4   # smoke run (the test suite)
+    python benchmarks/train.py [--epochs 3] [--dims 1 2] [--threads 1]
+    python benchmarks/train.py --epochs 1 --limit 128 --width 4 --depth 2 --steps-2d 2   # smoke run
 
 The freqnet cases run on the active backend (``FREQNET_BACKEND``); each
-timed epoch ends with a device synchronisation.
+timed round ends with a device synchronisation.
 
-Every library runs on ``--threads`` threads (default 1: on a loaded 2-core
-machine OpenBLAS's spinning threads turned a 0.33 s epoch into 55 s, and
-torch's own pool suffers alike). The BLAS variables must be set before NumPy
-is imported, hence the early look at argv.
+Every library runs on ``--threads`` threads (default 1, see _threads.py).
 """
 import argparse
 import os
@@ -32,19 +40,8 @@ import platform
 import sys
 import time
 
-
-def _threads_from_argv(argv, default=1):
-    for i, a in enumerate(argv):
-        if a.startswith("--threads="):
-            return int(a.split("=", 1)[1])
-        if a == "--threads" and i + 1 < len(argv):
-            return int(argv[i + 1])
-    return default
-
-
-THREADS = _threads_from_argv(sys.argv[1:])
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _threads import THREADS  # noqa: E402  (first: before NumPy is imported)
 
 import numpy as np  # noqa: E402
 
@@ -58,132 +55,154 @@ from freqnet.nn.functional import cross_entropy  # noqa: E402
 from freqnet.train import seed_everything  # noqa: E402
 from _harness import results_path, write_json  # noqa: E402
 
-PAD = 8
+#: zero padding of each model: MNIST-1D 40 -> 48, MNIST 28 -> 32
+PADS = {1: 8, 2: 4}
 
 
 # -- the spatial twin in freqnet (NumPy im2col) -------------------------------------------
 
-class Conv1dIm2col(Function):
-    """Circular cross-correlation y[b,o,n] = sum_{c,i} x[b,c,(n+i-k//2) mod L] w[o,c,i] + b_o."""
+class ConvIm2col(Function):
+    """Circular cross-correlation over the last d axes,
+    y[b,o,n] = sum_{c,i} x[b,c,(n+i-k//2) mod N] w[o,c,i] + b_o, as im2col + matmul."""
 
     category = "channel_mixing"
 
     def forward(self, x, w, b):
         xp = backend.array_module(x)
-        B, C, L = x.shape
-        O, _, k = w.shape
-        idx = (xp.arange(L)[:, None] + xp.arange(k)[None, :] - k // 2) % L      # (L, k)
-        cols = x[:, :, idx].transpose(0, 2, 1, 3).reshape(B * L, C * k)         # (B L, C k)
-        wmat = w.reshape(O, C * k)
+        B, C, *S = x.shape
+        O, _, *K = w.shape
+        d = len(S)
+        index = tuple((xp.arange(n)[:, None] + xp.arange(k)[None, :] - k // 2) % n
+                      for n, k in zip(S, K))                                # d tables (n, k)
+        grids = tuple(t.reshape(tuple(n if j == a else 1 for j, n in enumerate(S)) +
+                                tuple(k if j == a else 1 for j, k in enumerate(K)))
+                      for a, t in enumerate(index))
+        cols = x[(slice(None), slice(None)) + grids]                       # (B, C, *S, *K)
+        cols = xp.moveaxis(cols, 1, 1 + d).reshape(B * int(np.prod(S)), C * int(np.prod(K)))
+        wmat = w.reshape(O, -1)
         self.save(cols, wmat)
-        self.shape = (B, C, L, O, k)
-        return (cols @ wmat.T + b).reshape(B, L, O).transpose(0, 2, 1)
+        self.shape = (B, C, tuple(S), O, tuple(K))
+        y = (cols @ wmat.T + b).reshape(B, *S, O)
+        return xp.moveaxis(y, -1, 1)
 
     def backward(self, gy):
         cols, wmat = self.saved
-        B, C, L, O, k = self.shape
-        g = gy.transpose(0, 2, 1).reshape(B * L, O)
-        gw = (g.T @ cols).reshape(O, C, k)
-        gb = g.sum(axis=0)
-        gcols = (g @ wmat).reshape(B, L, C, k)
+        B, C, S, O, K = self.shape
         xp = backend.array_module(gy)
-        gx = xp.zeros((B, C, L), dtype=gy.dtype)
-        for i in range(k):       # col2im: a loop over the k taps, not over pixels
-            gx += xp.roll(gcols[..., i].transpose(0, 2, 1), i - k // 2, axis=2)
+        g = xp.moveaxis(gy, 1, -1).reshape(-1, O)
+        gw = (g.T @ cols).reshape(O, C, *K)
+        gb = g.sum(axis=0)
+        gcols = (g @ wmat).reshape(B, *S, C, *K)
+        gx = xp.zeros((B, C) + S, dtype=gy.dtype)
+        spatial = tuple(range(2, 2 + len(S)))
+        for tap in np.ndindex(*K):       # col2im: a loop over the taps, not over pixels
+            part = xp.moveaxis(gcols[(Ellipsis,) + tap], -1, 1)
+            gx += xp.roll(part, tuple(i - k // 2 for i, k in zip(tap, K)), axis=spatial)
         return gx, gw, gb
 
 
-class SpatialConv1d(nn.Module):
-    def __init__(self, cin, cout, k):
+class SpatialConv(nn.Module):
+    def __init__(self, cin, cout, k, ndim):
         super().__init__()
-        bound = 1 / np.sqrt(cin * k)
-        self.weight = nn.Parameter(np.random.uniform(-bound, bound, (cout, cin, k)).astype("float32"))
+        bound = 1 / np.sqrt(cin * k ** ndim)
+        self.weight = nn.Parameter(np.random.uniform(-bound, bound, (cout, cin) + (k,) * ndim)
+                                   .astype("float32"))
         self.bias = nn.Parameter(np.random.uniform(-bound, bound, cout).astype("float32"))
 
     def forward(self, x):
-        return Conv1dIm2col()(x, self.weight, self.bias)
+        return ConvIm2col()(x, self.weight, self.bias)
 
 
-class SpatialBatchNorm1d(nn.Module):
+class SpatialBatchNorm(nn.Module):
     """Training-mode batch norm from freqnet ops (batch statistics)."""
 
-    def __init__(self, c):
+    def __init__(self, c, ndim):
         super().__init__()
-        self.weight = nn.Parameter(np.ones((1, c, 1), "float32"))
-        self.bias = nn.Parameter(np.zeros((1, c, 1), "float32"))
+        self.axes = (0,) + tuple(range(2, 2 + ndim))
+        self.weight = nn.Parameter(np.ones((1, c) + (1,) * ndim, "float32"))
+        self.bias = nn.Parameter(np.zeros((1, c) + (1,) * ndim, "float32"))
 
     def forward(self, x):
-        mean = x.mean(axis=(0, 2), keepdims=True)
+        mean = x.mean(axis=self.axes, keepdims=True)
         centred = x - mean
-        var = (centred * centred).mean(axis=(0, 2), keepdims=True)
+        var = (centred * centred).mean(axis=self.axes, keepdims=True)
         return centred / (var + 1e-5).sqrt() * self.weight + self.bias
 
 
+def widths(width, depth):
+    return [min(width * 2 ** i, 4 * width) for i in range(depth)]
+
+
 class SpatialCNN(nn.Module):
-    def __init__(self, width, depth, k, length, classes=10):
+    def __init__(self, width, depth, k, shape, classes=10):
         super().__init__()
-        layers, cin = [], 1
-        for i in range(depth):
-            cout = min(width * 2 ** i, 4 * width)
-            layers += [SpatialConv1d(cin, cout, k), SpatialBatchNorm1d(cout)]
-            cin, length = cout, length // 2
+        self.ndim, self.pad = len(shape), PADS[len(shape)]
+        layers, cin, sizes = [], 1, [n + self.pad for n in shape]
+        for cout in widths(width, depth):
+            layers += [SpatialConv(cin, cout, k, self.ndim), SpatialBatchNorm(cout, self.ndim)]
+            cin, sizes = cout, [n // 2 for n in sizes]
         self.blocks = nn.ModuleList(layers)
-        self.head = nn.Linear(cin * length, classes)
+        self.head = nn.Linear(cin * int(np.prod(sizes)), classes)
 
     def forward(self, x):
-        x = ops.pad(x, ((0, 0), (0, 0), (0, PAD)))
+        x = ops.pad(x, ((0, 0), (0, 0)) + ((0, self.pad),) * self.ndim)
         for conv, bn in zip(self.blocks[0::2], self.blocks[1::2]):
             x = ops.relu(bn(conv(x)))
-            B, C, L = x.shape
-            x = x.reshape(B, C, L // 2, 2).mean(axis=3)
+            B, C, *S = x.shape
+            pairs = sum(((n // 2, 2) for n in S), ())
+            x = x.reshape(B, C, *pairs).mean(axis=tuple(range(3, 3 + 2 * self.ndim, 2)))
         return self.head(x.reshape(x.shape[0], -1))
+
+
+def torch_cnn(width, depth, k, shape):
+    import torch
+    ndim, pad = len(shape), PADS[len(shape)]
+    Conv, Norm, Pool = {1: (torch.nn.Conv1d, torch.nn.BatchNorm1d, torch.nn.AvgPool1d),
+                        2: (torch.nn.Conv2d, torch.nn.BatchNorm2d, torch.nn.AvgPool2d)}[ndim]
+    layers, cin, sizes = [], 1, [n + pad for n in shape]
+    for cout in widths(width, depth):
+        layers += [Conv(cin, cout, k, padding=k // 2, padding_mode="circular"), Norm(cout),
+                   torch.nn.ReLU(), Pool(2)]
+        cin, sizes = cout, [n // 2 for n in sizes]
+    return torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(cin * int(np.prod(sizes)), 10))
 
 
 # -- timing -----------------------------------------------------------------------------------
 
-def freqnet_epoch_timer(model, loader):
+def freqnet_round(model, batches):
+    """A function that trains ``model`` on ``batches`` once and returns the seconds."""
     opt = optim.Adam(model.named_parameters(), lr=1e-3)
 
-    def epoch():
+    def run():
         model.train()
         t0 = time.perf_counter()
-        for x, y in loader:
+        for x, y in batches:
             loss = cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()
         backend.synchronize()                    # device work is asynchronous
         return time.perf_counter() - t0
-    return epoch
+    return run
 
 
-def torch_epoch_timer(width, depth, k, xs, ys, batch):
+def torch_round(model, batches, pad):
     import torch
     torch.set_num_threads(THREADS)
-    torch.manual_seed(0)
-    layers, cin, length = [], 1, xs.shape[-1] + PAD
-    for i in range(depth):
-        cout = min(width * 2 ** i, 4 * width)
-        layers += [torch.nn.Conv1d(cin, cout, k, padding=k // 2, padding_mode="circular"),
-                   torch.nn.BatchNorm1d(cout), torch.nn.ReLU(), torch.nn.AvgPool1d(2)]
-        cin, length = cout, length // 2
-    model = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(cin * length, 10))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x_all = torch.nn.functional.pad(torch.from_numpy(xs), (0, PAD))
-    y_all = torch.from_numpy(ys)
-    steps = len(xs) // batch
+    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
 
-    def epoch():
+    def run():
         model.train()
         t0 = time.perf_counter()
-        for s in range(steps):
-            x, y = x_all[s * batch:(s + 1) * batch], y_all[s * batch:(s + 1) * batch]
+        for x, y in data:
+            x = torch.nn.functional.pad(x, (0, pad) * (x.ndim - 2))
             loss = torch.nn.functional.cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()
         return time.perf_counter() - t0
-    return epoch, torch.__version__, torch.get_num_threads()
+    return run, torch.__version__, torch.get_num_threads()
 
 
 def copy_weights(fmodel, smodel):
@@ -193,84 +212,115 @@ def copy_weights(fmodel, smodel):
         p.data = backend.asarray(v.reshape(p.shape), like=p.data).copy()
 
 
-def twin_error(fmodel, smodel, loader):
+def twin_error(fmodel, smodel, x):
     """Max relative difference of the two models' logits on one batch (train mode)."""
     copy_weights(fmodel, smodel)
-    x, _ = next(iter(loader))
     state = fmodel.state_dict()
     a, b = fmodel(x).numpy(), smodel(x).numpy()
     fmodel.load_state_dict(state)
     return float(np.abs(a - b).max() / np.abs(b).max())
 
 
-def measure(epoch_fn, epochs):
-    epoch_fn()                                   # warm-up (plans, caches, allocator)
-    times = [epoch_fn() for _ in range(epochs)]
-    return float(np.median(times)), times
+def measure_interleaved(runs, rounds):
+    """name -> seconds per round, every case once per round (after one warm-up
+    round); the order rotates so that no case always follows another."""
+    for run in runs.values():
+        run()
+    names, times = list(runs), {name: [] for name in runs}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(runs[name]())
+    return times
+
+
+def batches_for(dims, args):
+    """Host (x, y) batches of one round, and a description of them."""
+    if dims == 1:
+        xs, ys, _, _ = data.load_mnist1d()
+        if args.limit:
+            xs, ys = xs[:args.limit], ys[:args.limit]
+        n = len(xs) // args.batch_size * args.batch_size
+        out = [(xs[i:i + args.batch_size], ys[i:i + args.batch_size])
+               for i in range(0, n, args.batch_size)]
+        return out, f"MNIST-1D, {n} signals"
+    rng = np.random.default_rng(0)
+    out = [(rng.random((args.batch_size, 1, 28, 28), dtype=np.float32),
+            rng.integers(0, 10, args.batch_size)) for _ in range(args.steps_2d)]
+    return out, f"{args.steps_2d} batches of random 28x28 images"
+
+
+def run_case(dims, args):
+    """The table rows, profile and twin error of one model (1D or 2D)."""
+    shape = (40,) if dims == 1 else (28, 28)
+    width = args.width or {1: 32, 2: 16}[dims]
+    host_batches, described = batches_for(dims, args)
+    batches = [(freqnet.tensor(x), freqnet.tensor(y)) for x, y in host_batches]
+    seed_everything(0)
+    fmodel = FrequencyCNN((1,) + shape, width=width, depth=args.depth,
+                          kernel_size=args.kernel_size, pad=PADS[dims])
+    seed_everything(0)
+    smodel = SpatialCNN(width, args.depth, args.kernel_size, shape)
+    err = twin_error(fmodel, smodel, batches[0][0])
+    print(f"{dims}D spatial twin check: max rel. difference of logits with the same weights = {err:.1e}")
+    if err > 1e-4:
+        raise SystemExit("the spatial twin does not compute the same function; not timing it")
+    runs = {"freqnet": freqnet_round(fmodel, batches), "numpy-im2col": freqnet_round(smodel, batches)}
+    torch_info = None
+    try:
+        import torch
+        torch.manual_seed(0)
+        runs["torch"], version, threads = torch_round(torch_cnn(width, args.depth, args.kernel_size,
+                                                                shape), host_batches, PADS[dims])
+        torch_info = {"version": version, "threads": threads}
+    except ImportError:
+        print("torch is not importable: its row is left out")
+    times = measure_interleaved(runs, args.epochs)
+    with freqnet.profile() as prof:
+        runs["freqnet"]()
+    rows = []
+    for name, ts in times.items():
+        row = {"case": name, "seconds_per_round": float(np.median(ts)), "rounds": ts,
+               "ms_per_step": 1e3 * float(np.median(ts)) / len(batches)}
+        for base in ("numpy-im2col", "torch"):
+            if base in times:
+                row[f"ratio_vs_{base.split('-')[-1]}"] = float(np.median(np.array(ts) / np.array(times[base])))
+        rows.append(row)
+    print(f"\n{dims}D: {described}, batch {args.batch_size} ({len(batches)} steps/round), width "
+          f"{width}, depth {args.depth}, k {args.kernel_size}; medians of {args.epochs} interleaved rounds")
+    print(f"{'case':<14} {'s/round':>8} {'ms/step':>8} {'vs im2col':>10} {'vs torch':>9}")
+    for r in rows:
+        vs_torch = f"{r['ratio_vs_torch']:.2f}x" if "ratio_vs_torch" in r else "-"
+        print(f"{r['case']:<14} {r['seconds_per_round']:>8.3f} {r['ms_per_step']:>8.2f} "
+              f"{r['ratio_vs_im2col']:>9.2f}x {vs_torch:>9}")
+    print(f"\nwhere a freqnet round goes (freqnet.profile, {dims}D):")
+    print(prof.table())
+    return {"dims": dims, "data": described, "steps": len(batches), "width": width, "rows": rows,
+            "twin_max_rel_err": err, "profile": prof.summary(), "torch": torch_info}
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=2, help="timed epochs per case (after a warm-up)")
-    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--dims", type=int, nargs="+", choices=(1, 2), default=[1, 2],
+                   help="which models: 1 (MNIST-1D), 2 (MNIST-size), or both")
+    p.add_argument("--epochs", type=int, default=3, help="timed rounds per model (after a warm-up)")
+    p.add_argument("--width", type=int, default=None, help="default: 32 in 1D, 16 in 2D")
     p.add_argument("--depth", type=int, default=3)
     p.add_argument("--kernel-size", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--limit", type=int, default=None, help="training signals (default: all 4,000)")
+    p.add_argument("--limit", type=int, default=None, help="1D training signals (default: all 4,000)")
+    p.add_argument("--steps-2d", type=int, default=20, help="2D steps per round")
     p.add_argument("--threads", type=int, default=1,
-                   help="BLAS/OpenMP/torch threads for every case (read before NumPy is imported)")
+                   help="BLAS/OpenMP/torch/FFT threads for every case (read before NumPy is imported)")
     p.add_argument("--out", default=results_path("train"))
     args = p.parse_args(argv)
-    xs, ys, _, _ = data.load_mnist1d()
-    if args.limit:
-        xs, ys = xs[:args.limit], ys[:args.limit]
-    loader = data.DataLoader(data.TensorDataset(xs, ys), args.batch_size, drop_last=True)
-    rows = []
-    seed_everything(0)
-    fmodel = FrequencyCNN((1, 40), width=args.width, depth=args.depth,
-                          kernel_size=args.kernel_size, pad=PAD)
-    sec, times = measure(freqnet_epoch_timer(fmodel, loader), args.epochs)
-    rows.append({"case": "freqnet (frequency domain)", "seconds_per_epoch": sec, "epochs": times})
-    with freqnet.profile() as prof:
-        freqnet_epoch_timer(fmodel, loader)()
-    seed_everything(0)
-    smodel = SpatialCNN(args.width, args.depth, args.kernel_size, 40 + PAD)
-    err = twin_error(fmodel, smodel, loader)
-    print(f"spatial twin check: max rel. difference of logits with the same weights = {err:.1e}")
-    if err > 1e-4:
-        raise SystemExit("the spatial twin does not compute the same function; not timing it")
-    sec, times = measure(freqnet_epoch_timer(smodel, loader), args.epochs)
-    rows.append({"case": "numpy-im2col (spatial, freqnet autograd)", "seconds_per_epoch": sec,
-                 "epochs": times})
-    torch_info = None
-    try:
-        epoch_fn, version, threads = torch_epoch_timer(args.width, args.depth, args.kernel_size,
-                                                       xs, ys, args.batch_size)
-        sec, times = measure(epoch_fn, args.epochs)
-        rows.append({"case": "torch (spatial, CPU)", "seconds_per_epoch": sec, "epochs": times})
-        torch_info = {"version": version, "threads": threads}
-    except ImportError:
-        print("torch is not importable: its row is left out")
-    base = {r["case"].split()[0]: r["seconds_per_epoch"] for r in rows}
-    for r in rows:
-        r["ratio_vs_im2col"] = r["seconds_per_epoch"] / base["numpy-im2col"]
-        if "torch" in base:
-            r["ratio_vs_torch"] = r["seconds_per_epoch"] / base["torch"]
-    steps = len(loader)
-    print(f"MNIST-1D, {len(xs)} signals, batch {args.batch_size} ({steps} steps/epoch), width "
-          f"{args.width}, depth {args.depth}, k {args.kernel_size}; median of {args.epochs} epochs")
-    print(f"{'case':<44} {'s/epoch':>8} {'ms/step':>8} {'vs im2col':>10} {'vs torch':>9}")
-    for r in rows:
-        vs_torch = f"{r['ratio_vs_torch']:.2f}x" if "ratio_vs_torch" in r else "-"
-        print(f"{r['case']:<44} {r['seconds_per_epoch']:>8.3f} {1000 * r['seconds_per_epoch'] / steps:>8.2f} "
-              f"{r['ratio_vs_im2col']:>9.2f}x {vs_torch:>9}")
-    print("\nwhere a freqnet epoch goes (freqnet.profile):")
-    print(prof.table())
-    result = {"benchmark": "train", "dataset": "mnist1d", "signals": len(xs), "steps": steps,
-              "config": vars(args), "rows": rows, "twin_max_rel_err": err, "profile": prof.summary(),
-              "torch": torch_info, "backend": backend.name, "numpy": np.__version__,
-              "cpus": os.cpu_count(),
-              "fft_workers": backend.FFT_WORKERS, "machine": platform.platform()}
+    backend.FFT_WORKERS = args.threads
+    cases = [run_case(dims, args) for dims in args.dims]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(f"load average {load}")
+    result = {"benchmark": "train", "config": vars(args), "cases": cases, "backend": backend.name,
+              "numpy": np.__version__, "cpus": os.cpu_count(), "load_average": load,
+              "fft_workers": backend.FFT_WORKERS, "machine": platform.platform(),
+              "processor": platform.processor()}
     print()
     write_json(args.out, result, indent=2)
 

@@ -14,7 +14,7 @@ import scipy.fft
 
 import freqnet as fn
 from freqnet import backend, fastpaths, nn
-from freqnet.backend import short_dft
+from freqnet.backend import fftw, short_dft
 from freqnet.domains import batch_norm, layout
 from freqnet.domains.fourier import fast, maths
 from freqnet.domains.hartley import fast as hfast
@@ -61,6 +61,64 @@ def test_short_dft_declines_what_it_does_not_cover():
     assert short_dft.rfftn(np.ones((2, 33)), None, (-1,), "backward") is None      # too long
     assert short_dft.rfftn(np.ones((8, 2)), None, (0,), "backward") is None        # not last axis
     assert short_dft.rfftn(np.ones((2, 8, 8)), None, (-2, -1), "backward") is None  # 2D
+
+
+# -- the FFTW route of the backend's multi-axis transforms (host arrays) ---------------
+
+FFTW_CASES = [((3, 4, 6, 8), (-2, -1)), ((2, 5, 7), (0, 2)), ((2, 6, 5, 4), (-1, -2)),
+              ((4, 3, 5), (0, 1, 2)), ((2, 3, 9, 7), (2, 3))]
+
+
+@pytest.mark.parametrize("shape, axes", FFTW_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("norm", ["backward", "ortho", "forward"])
+def test_fftw_equals_pocketfft(shape, axes, dtype, norm):
+    x = RNG.standard_normal(shape).astype(dtype)
+    y = fftw.rfftn(x, None, axes, norm, 1)
+    close(y, scipy.fft.rfftn(x, axes=axes, norm=norm), TOL[dtype])
+    z = (y + 1j * RNG.standard_normal(y.shape)).astype(y.dtype)     # not Hermitian anywhere
+    kept = z.copy()
+    s = [shape[a] for a in axes]
+    close(fftw.irfftn(z, s, axes, norm, 1), scipy.fft.irfftn(z, s=s, axes=axes, norm=norm),
+          TOL[dtype])
+    np.testing.assert_array_equal(z, kept)                # c2r works on a copy of the input
+    for ours, theirs in ((fftw.fftn, scipy.fft.fftn), (fftw.ifftn, scipy.fft.ifftn)):
+        close(ours(z, None, axes, norm, 1), theirs(z, axes=axes, norm=norm), TOL[z.dtype.type])
+
+
+def test_fftw_takes_strided_and_unaligned_inputs():
+    x = RNG.standard_normal((4, 9, 8, 6)).astype(np.float32)
+    views = [x.transpose(0, 1, 3, 2), x[:, 1:], x.reshape(-1)[1:211].reshape(1, 5, 42)]      # last: 4 bytes off
+    for v in views:
+        close(fftw.rfftn(v, None, (-2, -1), "backward", 1),
+              scipy.fft.rfftn(v, axes=(-2, -1)), TOL[np.float32])
+    z = scipy.fft.rfftn(x, axes=(1, 2)).transpose(2, 1, 0, 3)
+    close(fftw.irfftn(z, (9, 8), (1, 0), "backward", 2),
+          scipy.fft.irfftn(z, s=(9, 8), axes=(1, 0)), TOL[np.float32])
+
+
+def test_fftw_declines_what_it_does_not_cover():
+    x = np.ones((2, 8, 8))
+    assert fftw.rfftn(x, None, (-1,), "backward", 1) is None                 # one axis
+    assert fftw.rfftn(x, None, -1, "backward", 1) is None
+    assert fftw.rfftn(x, (8, 16), (-2, -1), "backward", 1) is None            # zero-pads
+    assert fftw.rfftn(x.astype(np.float16), None, (-2, -1), "backward", 1) is None
+    assert fftw.irfftn(np.ones((2, 8, 5), complex), (8, 6), (-2, -1), "backward", 1) is None
+    assert fftw.rfftn(backend.strict.asarray(x), None, (-2, -1), "backward", 1) is None
+
+
+def test_the_backend_uses_fftw_for_planes_and_keeps_its_own_routes_off():
+    """A 2D transform goes through FFTW (a new plan appears), and not with
+    the routes off; both give scipy.fft's result."""
+    x = RNG.standard_normal((3, 2, 10, 6))
+    expected = scipy.fft.rfftn(x, axes=(-2, -1))
+    fftw._plans.clear()
+    with fastpaths.fast_paths(False):
+        close(backend.rfftn(x, axes=(-2, -1)), expected, 1e-13)
+    assert not fftw._plans
+    with fastpaths.fast_paths(True):
+        close(backend.rfftn(x, axes=(-2, -1)), expected, 1e-13)
+    assert [key[0] for key in fftw._plans] == ["r2c"]
 
 
 @pytest.mark.parametrize("n", [7, 8])

@@ -119,12 +119,14 @@ def test_conv_benchmark_freqnet_cases(env, tmp_path):
 def test_train_benchmark_freqnet_cases(env, tmp_path):
     out_json = tmp_path / "train.json"
     out = run([os.path.join(ROOT, "benchmarks", "train.py"), "--epochs", "1", "--limit", "128",
-               "--width", "4", "--depth", "2", "--out", str(out_json)], env, tmp_path)
+               "--width", "4", "--depth", "2", "--steps-2d", "2", "--out", str(out_json)], env, tmp_path)
     assert "torch is not importable" in out
     record = json.loads(out_json.read_text())
-    assert record["backend"] == backend.name and record["torch"] is None
-    assert [r["case"].split()[0] for r in record["rows"]] == ["freqnet", "numpy-im2col"]
-    assert record["twin_max_rel_err"] < 1e-4 and all(r["seconds_per_epoch"] > 0 for r in record["rows"])
+    assert record["backend"] == backend.name
+    assert [case["dims"] for case in record["cases"]] == [1, 2]
+    for case in record["cases"]:
+        assert case["torch"] is None and [r["case"] for r in case["rows"]] == ["freqnet", "numpy-im2col"]
+        assert case["twin_max_rel_err"] < 1e-4 and all(r["seconds_per_round"] > 0 for r in case["rows"])
 
 
 def test_laplace_benchmark_freqnet_cases(env, tmp_path):
@@ -148,3 +150,16 @@ def test_activation_benchmark(env, tmp_path):
     (row,) = record["rows"]
     assert all(row[f"{name}_{kind}_ms"] > 0 for name in ("exact", "poly2", "poly4")
                for kind in ("fwd", "fwd_bwd"))
+
+
+def test_fft_benchmark(env, tmp_path):
+    out_json = tmp_path / "fft.json"
+    run([os.path.join(ROOT, "benchmarks", "fft.py"), "--smoke", "--out", str(out_json)], env, tmp_path)
+    record = json.loads(out_json.read_text())
+    assert record["backend"] == backend.name and record["smoke"]
+    cases = {(tuple(r["shape"]), r["dtype"], r["direction"], r["case"]) for r in record["rows"]}
+    for shape in ((2, 3, 8, 8), (2, 3, 12)):
+        for dtype in ("float32", "float64"):
+            for direction in ("forward", "inverse"):
+                assert {(shape, dtype, direction, c) for c in ("freqnet", "scipy", "numpy")} <= cases
+    assert all(r["ms"] > 0 and r["rel_err"] < 1e-5 for r in record["rows"])

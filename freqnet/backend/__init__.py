@@ -17,7 +17,7 @@ import scipy.fft
 import scipy.special
 
 from .. import fastpaths
-from . import short_dft, strict
+from . import fftw, short_dft, strict
 
 VALID_BACKENDS = ("numpy", "cupy", "strict")
 ENV_VAR = "FREQNET_BACKEND"
@@ -324,7 +324,9 @@ def pad(arr, pad_width, mode, **kwargs):
 
 
 # --------------------------------------------------------------------------
-# FFTs (DESIGN.md §6): scipy.fft with threads on CPU, cupy.fft on GPU.
+# FFTs (DESIGN.md §6): scipy.fft with threads on CPU, cupy.fft on GPU; the
+# host's speed routes are FFTW plans (fftw.py) for transforms over two or
+# more axes and GEMMs (short_dft.py) for short one-axis ones.
 # Single precision stays single precision.
 
 def _fft_module(arr):
@@ -336,34 +338,45 @@ def _fft_module(arr):
 FFT_PARALLEL_MIN_SIZE = 1 << 17
 
 
+def _threads(arr):
+    return FFT_WORKERS if arr.size >= FFT_PARALLEL_MIN_SIZE else 1
+
+
 def _fft_kwargs(arr):
-    if array_module(arr) is not numpy:
-        return {}
-    return {"workers": FFT_WORKERS if arr.size >= FFT_PARALLEL_MIN_SIZE else 1}
+    return {"workers": _threads(arr)} if array_module(arr) is numpy else {}
 
 
-def fftn(a, s=None, axes=None, norm="backward"):
-    return _fft_module(a).fftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+def _fast(fftw_route, short_route=None):
+    """The host speed route of one transform: FFTW where it applies, else the
+    short-DFT GEMM (if any); None leaves the call to scipy.fft."""
+    def fast(a, s, axes, norm):
+        out = fftw_route(a, s, axes, norm, _threads(a))
+        if out is None and short_route is not None:
+            out = short_route(a, s, axes, norm)
+        return out
+    return fast
 
 
-def ifftn(a, s=None, axes=None, norm="backward"):
-    return _fft_module(a).ifftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+def _reference(name):
+    def reference(a, s, axes, norm):
+        return getattr(_fft_module(a), name)(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+    return reference
 
 
-def rfftn(a, s=None, axes=None, norm="backward"):
-    return fastpaths.route(short_dft.rfftn, _rfftn, a, s, axes, norm)
+def _transform(name, fast):
+    reference = _reference(name)
+
+    def transform(a, s=None, axes=None, norm="backward"):
+        return fastpaths.route(fast, reference, a, s, axes, norm)
+    transform.__name__ = transform.__qualname__ = name
+    transform.__doc__ = f"scipy.fft.{name} (cupy.fft.{name} on a device), through the speed routes."
+    return transform
 
 
-def _rfftn(a, s, axes, norm):
-    return _fft_module(a).rfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
-
-
-def irfftn(a, s=None, axes=None, norm="backward"):
-    return fastpaths.route(short_dft.irfftn, _irfftn, a, s, axes, norm)
-
-
-def _irfftn(a, s, axes, norm):
-    return _fft_module(a).irfftn(a, s=s, axes=axes, norm=norm, **_fft_kwargs(a))
+fftn = _transform("fftn", _fast(fftw.fftn))
+ifftn = _transform("ifftn", _fast(fftw.ifftn))
+rfftn = _transform("rfftn", _fast(fftw.rfftn, short_dft.rfftn))
+irfftn = _transform("irfftn", _fast(fftw.irfftn, short_dft.irfftn))
 
 
 def next_fast_len(n):
