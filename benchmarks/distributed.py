@@ -24,12 +24,10 @@ import subprocess
 import sys
 import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
+sys.path[:0] = [HERE, ROOT]
+import _threads  # noqa: E402,F401  (first: one BLAS thread per process, before NumPy loads)
 
 GRADIENTS = "the gradient all-reduce"      # what DataParallel.reduce_gradients names its sum
 
