@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,theory]"
+	$(PY) -m pip install --quiet -e ".[test,theory,mpi]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -32,6 +32,7 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/conv.py
 	$(PY) benchmarks/train.py
+	$(PY) benchmarks/distributed.py
 
 theory: $(STAMP)
 	$(PY) -m freqnet.theory

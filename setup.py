@@ -23,6 +23,8 @@ setup(
         "gpu-cuda12": ["cupy-cuda12x>=12"],
         "test": ["pytest>=7", "hypothesis>=6"],
         "theory": ["mpmath>=1.2"],
+        # data-parallel training (freqnet.distributed): mpi4py, and MPICH's wheel for mpiexec
+        "mpi": ["mpi4py>=3.1", "mpich>=4"],
     },
     entry_points={"console_scripts": ["freqnet=freqnet.__main__:main"]},
 )

@@ -115,17 +115,19 @@ def _model_info(model):
 
 
 def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, history=None,
-                    config=None, extra_arrays=None):
+                    config=None, extra_arrays=None, world_size=1):
     """Write a checkpoint to ``path`` atomically; returns the path.
 
     ``config`` (JSON-able) records how to rebuild the model and data, for
     ``python -m freqnet evaluate``; ``history`` is the per-epoch metrics. The
     model's ``input_shape`` and ``num_classes`` (freqnet.models) are stored
-    too, for :func:`freqnet.load_model`.
+    too, for :func:`freqnet.load_model`, and the number of processes that
+    trained it (``world_size``, :mod:`freqnet.distributed`).
     """
     arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
     meta = {"format": FORMAT, "version": VERSION, "epoch": epoch,
-            "history": history or [], "config": config or {}, "model": _model_info(model)}
+            "history": history or [], "config": config or {}, "model": _model_info(model),
+            "world_size": int(world_size)}
     if optimizer is not None:
         opt_arrays, meta["optimizer"] = _split_optimizer_state(optimizer.state_dict())
         arrays.update(opt_arrays)
@@ -161,6 +163,11 @@ class Checkpoint:
     @property
     def config(self):
         return self.meta.get("config", {})
+
+    @property
+    def world_size(self):
+        """The number of processes that trained it (1 in checkpoints older than it)."""
+        return self.meta.get("world_size", 1)
 
     @property
     def history(self):

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from ._entry import print_error
 from .data.sources import DATASETS
 from .domains import DOMAINS
 from .experiment import DEFAULTS, OPTIMIZERS, SCHEDULES
@@ -134,6 +135,12 @@ def add_training_arguments(p, defaults=None):
                        help="write last.npz here after every epoch")
     train.add_argument("--resume", action="store_true",
                        help="continue from --checkpoint-dir/last.npz if it exists")
+    train.add_argument("--distributed", action="store_true", default=d["distributed"],
+                       help="data-parallel over the MPI ranks of `mpiexec -n N` (--batch-size "
+                            "is the global batch); on by itself when mpiexec starts N > 1")
+    train.add_argument("--sync-batch-norm", action="store_true", default=d["sync_batch_norm"],
+                       help="data-parallel: batch norm over the global batch (statistics summed "
+                            "over the ranks) instead of each rank's own")
     train.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                        help="no progress bar (it is shown only on a terminal anyway)")
     train.add_argument("--summary", action="store_true",
@@ -189,12 +196,14 @@ def main(argv=None):
     args = parser().parse_args(argv)
     from .checkpoint import CheckpointError
     from .data import DownloadError, IDXError
+    from .distributed import DistributedError, is_root, leave
     from .train import NonFiniteLossError
     try:
         if args.command == "train":
             from .experiment import result_line, run
             result, _, _ = run(log=lambda line: print(line, flush=True), **config_from_args(args))
-            print(result_line(result))
+            if is_root():
+                print(result_line(result))
         elif args.command == "predict":
             from .predict import predict_file
             result, csv = predict_file(args.checkpoint, args.input, args.out, args.batch_size,
@@ -207,17 +216,21 @@ def main(argv=None):
             result = evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, limit=args.limit,
                                          progress=args.progress)
     except (CheckpointError, DownloadError, IDXError, OSError, NonFiniteLossError,
-            ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+            ValueError, DistributedError) as exc:
+        print_error(f"error: {exc}")
         if args.command == "evaluate" and isinstance(exc, (FileNotFoundError, IDXError)):
             print("evaluate: if the data moved, give its directory with --data-dir DIR",
                   file=sys.stderr)
-        return 1
+        if isinstance(exc, DistributedError) and getattr(args, "checkpoint_dir", None):
+            print_error(f"the last finished epoch is in {args.checkpoint_dir}; continue with "
+                        f"the same options, the same number of processes and --resume")
+        return leave(1)
     except KeyboardInterrupt:
         saved = getattr(args, "checkpoint_dir", None)
         hint = (f"; the last finished epoch is in {saved}, continue with the same options and "
                 f"--resume" if saved else "")
         print(f"interrupted{hint}", file=sys.stderr)
-        return 130
-    print(json.dumps(result, sort_keys=True))
+        return leave(130)
+    if is_root():
+        print(json.dumps(result, sort_keys=True))
     return 0

@@ -4,7 +4,10 @@
 with :func:`freqnet.train.fit` (checkpoints and resume included), evaluates
 on the test set and returns a JSON-able result with the test accuracy, the
 wall time and the forward/inverse transforms per training step (counted by
-:func:`freqnet.profile`).
+:func:`freqnet.profile`). With ``distributed`` (or when started by mpiexec
+with more than one process) it trains data-parallel on every MPI rank
+(:mod:`freqnet.distributed`); ``batch_size`` is then the global batch, and
+only rank 0 logs.
 """
 import os
 import time
@@ -12,6 +15,7 @@ import time
 from . import backend, optim, profiler
 from .checkpoint import load_checkpoint
 from .data import DataLoader, TensorDataset, load_dataset, load_test_set
+from .mpi import launched_by_mpiexec
 from .train import CHECKPOINT_NAME, DIVERGED_LOSS, evaluate, fit, seed_everything, train_step
 from .writable import check_writable_dir
 
@@ -25,10 +29,10 @@ DEFAULTS = {
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
     "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0, "validate": False,
     "checkpoint_dir": None, "resume": False, "progress": None, "summary": False,
-    "max_loss": DIVERGED_LOSS,
+    "max_loss": DIVERGED_LOSS, "distributed": False, "sync_batch_norm": False,
 }
 #: options of one invocation, not of the trained model (kept out of checkpoints)
-RUN_ONLY_KEYS = ("progress", "resume", "summary")
+RUN_ONLY_KEYS = ("progress", "resume", "summary", "distributed")
 MODEL_KEYS = ("model", "activation", "nonlinearity", "pooling", "domain", "width", "depth",
               "kernel_size", "pad", "conv", "modes", "poly_radius", "batch_norm", "dropout")
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD}
@@ -88,18 +92,19 @@ def count_transforms(model, loss_fn, x, y):
             "inverse_weight": prof.transform_count("inverse", role="weight")}
 
 
-def count_transfers(model, optimizer, loss_fn, loader, clip=None):
+def count_transfers(model, optimizer, loss_fn, loader, clip=None, dist=None):
     """Host<->device copies of one whole training step (the batch loaded,
-    forward, loss read, backward, update), counted by the strict backend:
-    ``{"host_to_device", "device_to_host"}``; None on other backends, which
-    do not count. The model's and optimizer's state are restored."""
+    forward, loss read, backward, the all-reduce with ``dist``, update),
+    counted by the strict backend: ``{"host_to_device", "device_to_host"}``;
+    None on other backends, which do not count. The model's and optimizer's
+    state are restored."""
     if backend.name != "strict":
         return None
     state, opt_state = model.state_dict(), optimizer.state_dict()
     batches = iter(loader)
     backend.reset_transfer_counts()
     x, y = next(batches)
-    train_step(model, optimizer, x, y, loss_fn, clip)
+    train_step(model, optimizer, x, y, loss_fn, clip, dist=dist)
     counts = backend.transfer_counts()
     model.zero_grad()
     model.load_state_dict(state)
@@ -129,6 +134,14 @@ def run(log=print, **overrides):
     config = _config(overrides)
     check_options(config)
     check_outputs(config)
+    dist = None
+    if config["distributed"] or launched_by_mpiexec():
+        from .distributed import DataParallel
+        dist = DataParallel(sync_batch_norm=config["sync_batch_norm"])
+        if dist.rank != 0:
+            log, config["progress"] = None, False
+        if log:
+            log(f"data-parallel on {dist.world.describe()}")
     if config["resume"] and config["checkpoint_dir"]:
         _check_resumable(config, log)
     backend.tune_host_allocator()
@@ -144,10 +157,10 @@ def run(log=print, **overrides):
                   val_loader=test_loader if config["validate"] else None, scheduler=sched, scheduler_interval="step", clip_grad_norm=config["clip"],
                   checkpoint_dir=config["checkpoint_dir"], resume=config["resume"],
                   config=saved, progress=config["progress"], log=log,
-                  max_loss=config["max_loss"])
+                  max_loss=config["max_loss"], distributed=dist)
     train_seconds = time.perf_counter() - t0
     test = evaluate(model, test_loader, cross_entropy, progress=config["progress"])
-    transfers = count_transfers(model, opt, cross_entropy, train_loader, config["clip"])
+    transfers = count_transfers(model, opt, cross_entropy, train_loader, config["clip"], dist)
     x, y = next(iter(train_loader))
     counts = count_transforms(model, cross_entropy, x, y)
     return {"test_accuracy": test["accuracy"], "test_loss": test["loss"],
@@ -160,7 +173,7 @@ def run(log=print, **overrides):
             "epochs": config["epochs"], "train_samples": len(train_loader.dataset),
             "test_samples": test["count"], "parameters": parameter_count(model),
             "final_train_accuracy": history[-1]["accuracy"] if history else None,
-            "config": saved}, model, history
+            "world_size": dist.size if dist is not None else 1, "config": saved}, model, history
 
 
 def check_options(config):
@@ -171,6 +184,12 @@ def check_options(config):
     if config["warmup"] > config["epochs"]:
         raise ValueError(f"--warmup {config['warmup']} is longer than the run "
                          f"(--epochs {config['epochs']})")
+    if config["sync_batch_norm"]:
+        if not (config["distributed"] or launched_by_mpiexec()):
+            raise ValueError("--sync-batch-norm applies to data-parallel runs only (mpiexec -n N "
+                             "... --distributed); this run is one process")
+        if not config["batch_norm"]:
+            raise ValueError("--sync-batch-norm needs batch norm; this run has --no-batch-norm")
 
 
 def check_outputs(config):

@@ -10,6 +10,12 @@ epoch (atomically, :mod:`freqnet.checkpoint`); ``resume=True`` continues
 from it. The data order of an epoch depends only on the loader's seed and
 the epoch number, and the global RNG states are checkpointed, so a resumed
 run ends with the same weights, bit for bit, as an uninterrupted one.
+
+``distributed`` (a :class:`freqnet.distributed.DataParallel`) trains on
+every MPI rank as one process at the same global batch: each rank takes its
+share of every batch, gradients are averaged over the ranks before the
+update, and only rank 0 shows progress, logs and writes checkpoints (the
+number of processes is stored in them; a resume must use the same number).
 """
 import math
 import os
@@ -77,7 +83,7 @@ def evaluate(model, loader, loss_fn=None, progress=False):
 
 def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, scheduler=None,
         scheduler_interval="epoch", clip_grad_norm=None, checkpoint_dir=None, resume=False,
-        config=None, progress=None, log=print, max_loss=DIVERGED_LOSS):
+        config=None, progress=None, log=print, max_loss=DIVERGED_LOSS, distributed=None):
     """Train ``model`` for ``epochs`` epochs; returns the history (one dict per epoch).
 
     ``scheduler.step()`` runs once per epoch or, with
@@ -86,28 +92,38 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, s
     checkpoints. ``progress`` None shows the bar only on a terminal;
     ``log`` (or None) receives one line per epoch. A loss above ``max_loss``
     (None: no limit) stops training with :class:`DivergedLossError`.
+    ``distributed``: see the module docstring.
     """
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
     loss_fn = loss_fn or _default_loss()
-    history, start = [], 0
-    path = os.path.join(checkpoint_dir, CHECKPOINT_NAME) if checkpoint_dir else None
+    history, start, size = [], 0, 1
+    saved = os.path.join(checkpoint_dir, CHECKPOINT_NAME) if checkpoint_dir else None
+    path = saved                          # where this process writes
+    if distributed is not None:
+        size, train_loader = distributed.size, distributed.shard(train_loader)
+        if distributed.rank != 0:
+            progress, log, path = False, None, None
     if path:
         check_writable_dir(checkpoint_dir, "checkpoint_dir")
         remove_temporaries(path)          # left by a writer that was killed mid-write
     if resume:
-        if path is None:
+        if saved is None:
             raise ValueError("fit: resume=True needs a checkpoint_dir")
-        if os.path.exists(path):
-            ckpt = load_checkpoint(path).restore(model, optimizer, scheduler)
+        if os.path.exists(saved):
+            ckpt = load_checkpoint(saved)
+            _check_world_size(ckpt, size)
+            ckpt.restore(model, optimizer, scheduler)
             history, start = list(ckpt.history), ckpt.epoch + 1
             if log:
-                log(f"resumed from {path} after epoch {start}")
+                log(f"resumed from {saved} after epoch {start}")
+    if distributed is not None:
+        distributed.prepare(model)
     for epoch in range(start, epochs):
         record = _train_epoch(model, optimizer, train_loader, epoch, epochs, loss_fn, scheduler,
-                              scheduler_interval, clip_grad_norm, progress, max_loss)
+                              scheduler_interval, clip_grad_norm, progress, max_loss, distributed)
         if val_loader is not None:
             val = evaluate(model, val_loader, loss_fn)
             record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
@@ -118,12 +134,21 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None, s
             log(_epoch_line(record, epochs))
         if path:
             save_checkpoint(path, model, optimizer, scheduler, epoch=epoch, history=history,
-                            config=config)
+                            config=config, world_size=size)
     return history
 
 
+def _check_world_size(ckpt, size):
+    if ckpt.world_size != size:
+        raise ValueError(
+            f"cannot resume: {ckpt.path} was written by a run on {ckpt.world_size} process(es), "
+            f"this one has {size}; resume with the same number (mpiexec -n {ckpt.world_size}). "
+            f"The batches would be the same, but the sums over ranks run in another order and "
+            f"batch norm sees other per-rank batches, so the run would not continue as it started")
+
+
 def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, interval, clip,
-                 progress, max_loss):
+                 progress, max_loss, dist):
     model.train()
     if hasattr(loader, "set_epoch"):
         loader.set_epoch(epoch)
@@ -133,7 +158,7 @@ def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, in
     bar = _progress(len(loader), progress, f"epoch {epoch + 1}/{epochs}")
     try:
         for step, (x, y) in enumerate(loader):
-            value, logits = train_step(model, optimizer, x, y, loss_fn, clip, max_loss)
+            value, logits = train_step(model, optimizer, x, y, loss_fn, clip, max_loss, dist)
             if not math.isfinite(value):
                 _check_labels(logits, y)
                 raise NonFiniteLossError(
@@ -156,26 +181,41 @@ def _train_epoch(model, optimizer, loader, epoch, epochs, loss_fn, scheduler, in
             bar.set_postfix(loss=f"{total_loss / count:.4f}")
     finally:
         bar.close()
-    return {"epoch": epoch + 1, "loss": total_loss / count, "accuracy": int(correct) / count,
+    correct = int(correct)
+    if dist is not None:                  # the epoch's sums over the global batches
+        total_loss, correct, count = dist.sum_metrics(total_loss, correct, count)
+        dist.broadcast_state(model, buffers_only=True)
+    return {"epoch": epoch + 1, "loss": total_loss / count, "accuracy": correct / count,
             "lr": lr, "seconds": time.perf_counter() - t0}
 
 
-def train_step(model, optimizer, x, y, loss_fn, clip=None, max_loss=None):
+def train_step(model, optimizer, x, y, loss_fn, clip=None, max_loss=None, dist=None):
     """One step: forward, loss, backward, (clip,) update. Returns the loss
     value (its one device-to-host read) and the logits; a non-finite loss, or
     one above ``max_loss``, returns before backward, leaving the parameters
-    as they were."""
+    as they were. With ``dist`` (a DataParallel) every rank goes through
+    backward and the gradient all-reduce, and the global mean loss, read
+    with it, is the value returned and checked, so all ranks stop alike."""
     logits = model(x)
     loss = loss_fn(logits, y)
-    value = float(loss.item())
-    if not math.isfinite(value) or (max_loss is not None and value > max_loss):
-        return value, logits
+    if dist is None:
+        value = float(loss.item())
+        if _stops(value, max_loss):
+            return value, logits
     optimizer.zero_grad()
     loss.backward()
+    if dist is not None:
+        value = dist.reduce_gradients(model, loss.data, len(y))
+        if _stops(value, max_loss):
+            return value, logits
     if clip:
         clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
     return value, logits
+
+
+def _stops(value, max_loss):
+    return not math.isfinite(value) or (max_loss is not None and value > max_loss)
 
 
 def _check_labels(logits, y):

@@ -128,6 +128,20 @@ def cupy_module():
     return sys.modules.get("cupy")
 
 
+def nccl_module():
+    """``cupy.cuda.nccl`` (the GPU all-reduce of :mod:`freqnet.allreduce`), or a clear error."""
+    _import_cupy()
+    try:
+        from cupy.cuda import nccl
+    except ImportError as exc:
+        raise BackendError(f"distributed training on GPUs needs cupy with NCCL: {exc}") from exc
+    if not getattr(nccl, "available", True):
+        raise BackendError("distributed training on GPUs needs cupy built with NCCL; this cupy "
+                           "has none (pip install nvidia-nccl-cu12, or nvidia-nccl-cu13, matching "
+                           "the cupy wheel)")
+    return nccl
+
+
 def is_array(obj):
     """True for a numpy, strict or cupy ndarray."""
     if isinstance(obj, (numpy.ndarray, strict.StrictArray)):

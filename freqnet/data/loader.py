@@ -47,8 +47,11 @@ class DataLoader:
         self.epoch += 1
         stop = len(self) * self.batch_size
         for start in range(0, stop, self.batch_size):
-            idx = order[start:min(start + self.batch_size, len(order))]
-            yield tuple(self._to_tensor(a) for a in self.dataset.batch(idx))
+            yield self.batch(order[start:min(start + self.batch_size, len(order))])
+
+    def batch(self, idx):
+        """The samples ``idx`` (host indices) as a tuple of Tensors."""
+        return tuple(self._to_tensor(a) for a in self.dataset.batch(idx))
 
     def _to_tensor(self, a):
         a = backend.numpy.asarray(a)

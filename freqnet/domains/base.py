@@ -98,11 +98,12 @@ class Domain:
         is sum_n x[n] in every domain here."""
         return DCMean()(x, math.prod(x.spatial_shape), len(x.spatial_shape))
 
-    def batch_moments(self, data, spatial_shape):
-        """(mean, biased var) per channel of a batch of spectra (THEORY.md §7)."""
+    def batch_moments(self, data, spatial_shape, group=None):
+        """(mean, biased var, count) per channel of a batch of spectra, over
+        ``group``'s ranks when given (THEORY.md §7, :mod:`.batch_norm`)."""
         xp = backend.array_module(data)
         weights = self.parseval_weights(spatial_shape, xp, data.real.dtype)
-        return batch_norm.moments(data, spatial_shape, weights)
+        return batch_norm.moments(data, spatial_shape, weights, group)
 
     def spectral_bound(self, x):
         """Per-map bound (1/N) sum_k |X_k| >= max |x| (THEORY.md §4c), an array (B, C)."""

@@ -17,6 +17,14 @@ grad_weight = Re sum conj(G) Xhat, grad_bias = N Re sum_b G_b[DC], and with
 batch statistics grad_X = s (Gh - (Re sum conj(Gh) Xhat) w_k Xhat / (B N^2)),
 then grad_X[DC] -= (1/B) Re sum_b grad_X_b[DC] (the mean's share); with
 running statistics grad_X = s Gh.
+
+Synchronised over processes (``group``, a
+:class:`freqnet.distributed.BatchNormGroup`): the DC sums and batch sizes,
+then the Parseval energies, are summed over the ranks before mean and var
+are formed, and in backward so are the two batch sums (Re sum conj(Gh) Xhat
+and sum_b Re grad_X_b[DC]), each rank's weighted by its batch size B_r
+because its G is the gradient of its own mean loss; then N processes
+compute the batch norm of the union of their batches.
 """
 from .. import backend, fastpaths
 from ..autograd import Function
@@ -26,21 +34,30 @@ def _dc(ndim):
     return (slice(None), slice(None)) + (0,) * ndim
 
 
-def moments(data, spatial_shape, weights):
-    """(mean, var) per channel of a (B, C, *bins) spectrum with Parseval weights."""
+def moments(data, spatial_shape, weights, group=None):
+    """(mean, var, count) per channel of a (B, C, *bins) spectrum with Parseval
+    weights; count = B N, the values behind them. With ``group`` (or None):
+    over the batches of all its ranks (the module docstring)."""
     ndim = len(spatial_shape)
     n_spatial = 1
     for n in spatial_shape:
         n_spatial *= n
-    count = data.shape[0] * n_spatial
     dc = _dc(ndim)
-    mean = data[dc].real.sum(axis=0) / count
+    dc_sum, batch = data[dc].real.sum(axis=0), data.shape[0]
+    if group is not None:
+        xp = backend.array_module(data)
+        sums = group.sum(xp.concatenate([dc_sum, xp.full((1,), batch, dtype=dc_sum.dtype)]))
+        dc_sum, batch = sums[:-1], int(round(float(sums[-1])))
+    count = batch * n_spatial
+    mean = dc_sum / count
     power = data.real ** 2 + data.imag ** 2 if data.dtype.kind == "c" else data ** 2
     centred_dc = data[dc] - mean * n_spatial                           # only DC is shifted
     power[dc] = centred_dc.real ** 2 + centred_dc.imag ** 2 if data.dtype.kind == "c" \
         else centred_dc ** 2
     energy = (power * weights).sum(axis=(0,) + tuple(range(2, data.ndim)))
-    return mean, energy / (count * n_spatial)
+    if group is not None:
+        energy = group.sum(energy)
+    return mean, energy / (count * n_spatial), count
 
 
 def _per_channel(a, ndim):
@@ -82,14 +99,14 @@ def _real_inner_einsum(a, b, axes):
 
 
 class SpectralBatchNorm(Function):
-    """The normalization of the module docstring with given mean and s.
+    """The normalization of the module docstring with given mean and s over
+    ``count`` values per channel (B N; with ``group``, summed over its ranks).
     Xhat is kept in C order because the gradient arriving from an exact
     activation's rfft is (:func:`real_inner` then takes one pass)."""
 
-    def forward(self, x, weight, bias, mean, inv_std, weights, count, batch_stats):
-        ndim = weights.ndim
-        n_spatial = count // x.shape[0]
-        dc = _dc(ndim)
+    def forward(self, x, weight, bias, mean, inv_std, weights, n_spatial, count, batch_stats,
+                group=None):
+        dc = _dc(weights.ndim)
         x_hat = x.copy(order="C")
         x_hat *= _per_channel_full(inv_std, x.shape)
         x_hat[dc] = (x[dc] - mean * n_spatial) * inv_std
@@ -97,7 +114,7 @@ class SpectralBatchNorm(Function):
         if bias is not None:
             y[dc] += bias * n_spatial
         self.save(x_hat, inv_std, weight, weights)
-        self.n_spatial, self.count, self.batch_stats = n_spatial, count, batch_stats
+        self.n_spatial, self.count, self.batch_stats, self.group = n_spatial, count, batch_stats, group
         return y
 
     def backward(self, g):
@@ -108,12 +125,24 @@ class SpectralBatchNorm(Function):
         projection = real_inner(g, x_hat, axes)                          # Re sum conj(G) Xhat
         g_weight = projection if weight is not None and self.needs(1) else None
         g_bias = self.n_spatial * g[dc].real.sum(axis=0) if self.needs(2) else None
+        none = (None,) * 7
         if not self.needs(0):
-            return None, g_weight, g_bias, None, None, None, None, None
+            return (None, g_weight, g_bias) + none
         scale = inv_std * weight if weight is not None else inv_std
         gx = g * _per_channel_full(scale, g.shape)
         if self.batch_stats:
-            along = projection * scale / (self.count * self.n_spatial)
+            along = self._over_group(projection, g.shape[0]) * scale / (self.count * self.n_spatial)
             gx -= x_hat * (_per_channel(along, ndim) * weights)           # both C order: one pass
-            gx[dc] -= gx[dc].real.mean(axis=0)
-        return gx, g_weight, g_bias, None, None, None, None, None
+            if self.group is None:
+                gx[dc] -= gx[dc].real.mean(axis=0)
+            else:
+                gx[dc] -= self._over_group(gx[dc].real.sum(axis=0), g.shape[0]) * \
+                    (self.n_spatial / self.count)
+        return (gx, g_weight, g_bias) + none
+
+    def _over_group(self, batch_sum, batch):
+        """A batch sum of this rank's G (the gradient of its mean over ``batch``
+        samples) summed over the group, in this rank's units (the module docstring)."""
+        if self.group is None:
+            return batch_sum
+        return self.group.sum(batch_sum * batch) / batch

@@ -6,7 +6,10 @@ with the domain's weights, only the DC bin is shifted and the whole spectrum
 is scaled (the formulas, forward and backward, are in
 :mod:`freqnet.domains.batch_norm`). Training updates running_mean and
 running_var (unbiased, factor n/(n-1), n = B N) with ``momentum`` (None:
-cumulative average), as torch does; eval uses them.
+cumulative average), as torch does; eval uses them. In training,
+``stats_group`` (set by :class:`freqnet.distributed.DataParallel` with
+``sync_batch_norm=True``; None: this batch only) takes the statistics over
+the batches of every process.
 """
 from .. import backend
 from ..domains.batch_norm import SpectralBatchNorm
@@ -16,11 +19,12 @@ from .spectrum import expect_spectrum
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+               momentum=0.1, eps=1e-5, group=None):
     """Functional batch norm on a spectrum (B, C, *bins), as
     ``torch.nn.functional.batch_norm`` on the spatial map: in training the
     batch statistics normalize and the running arrays (xp arrays, or None)
-    are updated in place; otherwise the running statistics are used."""
+    are updated in place; otherwise the running statistics are used.
+    ``group`` (training only) takes the statistics over processes."""
     dom = expect_spectrum(x, None, "batch_norm")
     channels = x.shape[1]
     for name, a in (("running_mean", running_mean), ("running_var", running_var),
@@ -40,7 +44,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of spatial shape {x.spatial_shape} "
                              f"and batch {x.shape[0]}")
-        mean, var = dom.batch_moments(x.data, x.spatial_shape)
+        mean, var, count = dom.batch_moments(x.data, x.spatial_shape, group)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean
@@ -52,7 +56,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError("batch_norm: eval mode needs running_mean and running_var")
         mean, var = running_mean.astype(real), running_var.astype(real)
     inv_std = 1 / xp.sqrt(var + eps)
-    y = SpectralBatchNorm()(x, weight, bias, mean, inv_std, weights, count, bool(training))
+    y = SpectralBatchNorm()(x, weight, bias, mean, inv_std, weights, n_spatial, count,
+                            bool(training), group if training else None)
     return dom.tag(y, x.spatial_shape)
 
 
@@ -60,6 +65,7 @@ class _BatchNorm(Module):
     """Batch norm on spectra; see the module docstring. Names as torch."""
 
     ndim = None
+    stats_group = None
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, domain="fourier", dtype="float32"):
@@ -96,7 +102,8 @@ class _BatchNorm(Module):
                 momentum = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or not self.track_running_stats
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          use_batch, momentum, self.eps)
+                          use_batch, momentum, self.eps,
+                          self.stats_group if self.training else None)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
