@@ -174,7 +174,7 @@ def restrict_adjoint(g, a_band, out_band, spatial_shape, wrap):
 def _read_tables(h, w, rows, cols, wrap):
     """Flat source index in the (H, W//2+1) half spectrum of each band bin,
     whether it is read through the mirror (conjugated), and the weight 1/2
-    of split Nyquist bins (alias-free rule): host arrays."""
+    of split Nyquist bins (alias-free rule; all 1 when ``wrap``): host arrays."""
     r = _np.array(rows)[:, None] % h
     c = _np.array(cols)[None, :] % w
     mirror = _np.broadcast_to(c > w // 2, (len(rows), len(cols)))
@@ -195,6 +195,24 @@ def _read_table(h, w, rows, cols, wrap, which):
     return table.ravel() if which == 0 else table
 
 
+@functools.lru_cache(maxsize=256)
+def _read_levels(h, w, rows, cols, wrap):
+    """The band positions split into groups with distinct sources (the k-th
+    group holds each source's k-th reader), so that the adjoint's scatter-add
+    is a few plain indexed adds: (positions, sources) pairs on the host."""
+    src = _read_tables(h, w, rows, cols, wrap)[0].ravel()
+    seen, level = {}, _np.empty(len(src), dtype=int)
+    for i, k in enumerate(src.tolist()):
+        level[i] = seen[k] = seen.get(k, -1) + 1
+    return tuple((_np.flatnonzero(level == j), src[level == j]) for j in range(level.max() + 1))
+
+
+@backend.device_constant
+def _read_level(h, w, rows, cols, wrap, level, which):
+    """Entry ``which`` (0: positions, 1: sources) of group ``level`` of :func:`_read_levels`."""
+    return _read_levels(h, w, rows, cols, wrap)[level][which]
+
+
 def _half_shape(spatial_shape):
     h, w = grid(spatial_shape)
     return (w // 2 + 1,) if len(spatial_shape) == 1 else (h, w // 2 + 1)
@@ -211,21 +229,27 @@ def read_band(x_half, spatial_shape, band, wrap):
     z = xp.take(x, _read_table(*key, 0, xp=xp), axis=1).reshape(
         x.shape[0], len(band[0]), len(band[1]))
     z = xp.where(_read_table(*key, 1, xp=xp), z.conj(), z)
-    return z * _read_table(*key, 2, xp=xp).astype(x.real.dtype, copy=False)
+    if wrap:
+        return z
+    return z * _read_table(*key, 2, xp=xp).astype(x.real.dtype, copy=False)   # split Nyquist
 
 
 def read_band_adjoint(g, lead_shape, spatial_shape, band, wrap):
-    """Adjoint of :func:`read_band`: the half-spectrum gradient (lead + half);
-    bins read twice (a split Nyquist bin, or through both the direct and
-    the mirrored read) accumulate."""
+    """Adjoint of :func:`read_band`: the half-spectrum gradient (lead + half).
+    Bins read more than once (directly and through the mirror, or a split
+    Nyquist bin) accumulate: one indexed add per group of distinct sources
+    (:func:`_read_levels`)."""
     xp = backend.array_module(g)
     h, w = grid(spatial_shape)
     key = (h, w, band[0], band[1], wrap)
-    g = g * _read_table(*key, 2, xp=xp).astype(g.real.dtype, copy=False)
+    if not wrap:
+        g = g * _read_table(*key, 2, xp=xp).astype(g.real.dtype, copy=False)
     g = xp.where(_read_table(*key, 1, xp=xp), g.conj(), g)
     m = g.shape[0]
+    g = g.reshape(m, -1)
     out = xp.zeros((m, h * (w // 2 + 1)), dtype=g.dtype)
-    backend.add_at(out, (slice(None), _read_table(*key, 0, xp=xp)), g.reshape(m, -1))
+    for level in range(len(_read_levels(*key))):
+        out[:, _read_level(*key, level, 1, xp=xp)] += g[:, _read_level(*key, level, 0, xp=xp)]
     return hermitian_project(out.reshape(tuple(lead_shape) + _half_shape(spatial_shape)),
                              spatial_shape)
 
