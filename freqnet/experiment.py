@@ -170,12 +170,12 @@ def check_options(config):
     if config["modes"] is not None and config["conv"] != "spectral":
         raise ValueError(f"--modes {config['modes']} applies to --conv spectral only "
                          f"(this run has --conv {config['conv']})")
-    bandpoly = {"band_limit": False, "poly_degree": 2, "poly_learn": True, "poly_wrap": True}
-    if config["activation"] != "bandpoly":
-        changed = [k for k, v in bandpoly.items() if config[k] != v]
-        if changed:
-            raise ValueError(f"--{changed[0].replace('_', '-')} applies to --activation bandpoly "
-                             f"only (this run has --activation {config['activation']})")
+    flags = {"band_limit": "--band-limit", "poly_degree": "--poly-degree",
+             "poly_learn": "--fixed-poly", "poly_wrap": "--alias-free"}
+    changed = [flag for key, flag in flags.items() if config[key] != DEFAULTS[key]]
+    if changed and config["activation"] != "bandpoly":
+        raise ValueError(f"{changed[0]} applies to --activation bandpoly only (this run has "
+                         f"--activation {config['activation']})")
     if config["band_limit"] and (config["pooling"] != "spectral" or config["pool_first"]):
         raise ValueError("--band-limit computes the bins a spectral pooling after the activation "
                          "keeps: it needs --pooling spectral and no --pool-first")

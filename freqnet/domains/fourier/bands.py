@@ -385,12 +385,13 @@ def band_polynomial_backward(g_half, saved, plan, need_coefficients=True):
 
 @backend.device_constant
 def _energy_masks(out_band, h, w, modes_kept):
-    """(kept, past the grid) masks over the full sum band ``out_band``."""
+    """(kept, dropped, past the grid) masks over the full sum band ``out_band``."""
     rows = _np.abs(_np.array(out_band[0]))[:, None]
     cols = _np.abs(_np.array(out_band[1]))[None, :]
     on_grid = (rows <= h // 2) & (cols <= w // 2)
     limit = max(h, w) if modes_kept is None else modes_kept
-    return _np.stack([on_grid & (rows < limit) & (cols < limit), ~on_grid])
+    kept = on_grid & (rows < limit) & (cols < limit)
+    return _np.stack([kept, on_grid & ~kept, ~on_grid])
 
 
 def energy_shares(x_half, coefficients, spatial_shape, modes_kept=None):
@@ -423,8 +424,6 @@ def energy_shares(x_half, coefficients, spatial_shape, modes_kept=None):
         y = y + a[:, j, None, None] * restrict(power, bands[j - 1], out, s, False)
     y[:, out[0].index(0), out[1].index(0)] += a[:, 0] * (h * w)
     energy = y.real ** 2 + y.imag ** 2
-    kept, aliased = _energy_masks(out, h, w, modes_kept, xp=xp)
-    total = float(energy.sum()) or 1.0
-    kept_share, aliased_share = float((energy * kept).sum()) / total, \
-        float((energy * aliased).sum()) / total
-    return kept_share, 1.0 - kept_share - aliased_share, aliased_share
+    parts = [float((energy * mask).sum()) for mask in _energy_masks(out, h, w, modes_kept, xp=xp)]
+    total = sum(parts) or 1.0
+    return tuple(part / total for part in parts)
