@@ -35,7 +35,7 @@ from freqnet.data import DataLoader, TensorDataset, load_dataset
 from freqnet.experiment import DEFAULTS as RUN_DEFAULTS
 from freqnet.experiment import build_model
 from freqnet.nn.functional import cross_entropy
-from freqnet.train import seed_everything
+from freqnet.train import seed_everything, train_step
 
 PURE = {"activation": "bandpoly", "nonlinearity": "gelu", "poly_radius": 3.0,
         "band_limit": True, "pooling": "spectral", "conv": "smooth", "knots": 5}
@@ -68,10 +68,7 @@ def step_timer(config, x, y):
 
     def step():
         t0 = time.perf_counter()
-        loss = cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        train_step(model, opt, x, y, cross_entropy)
         backend.synchronize()                       # device work is asynchronous
         return time.perf_counter() - t0
     return step
