@@ -38,7 +38,7 @@ from freqnet.nn.functional import cross_entropy
 from freqnet.train import seed_everything, train_step
 
 PURE = {"activation": "bandpoly", "nonlinearity": "gelu", "poly_radius": 3.0,
-        "band_limit": True, "pooling": "spectral", "conv": "smooth", "knots": 5}
+        "band_limit": True, "pooling": "spectral", "conv": "smooth", "knots": 4}
 DEFAULTS = {"dataset": "mnist1d", "model": "cnn", **PURE, "dropout": 0.0,
             "width": 32, "depth": 3, "pad": 8, "epochs": 30, "batch_size": 64,
             "optimizer": "adam", "lr": 3e-3, "schedule": "cosine"}

@@ -20,7 +20,7 @@ DEFAULTS = {
     "test_split": None, "max_train": None,
     "model": "cnn", "activation": "exact", "nonlinearity": "relu", "pooling": "avg",
     "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": "auto", "conv": "spatial",
-    "modes": None, "knots": 5, "poly_radius": 3.0, "poly_degree": 2, "poly_learn": True,
+    "modes": None, "knots": 4, "poly_radius": 3.0, "poly_degree": 2, "poly_learn": True,
     "poly_wrap": True, "band_limit": False, "pool_first": False,
     "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,

@@ -158,7 +158,7 @@ class FrequencyCNN(Module):
     def __init__(self, input_shape, num_classes=10, width=32, depth=3, kernel_size=5,
                  activation="exact", nonlinearity="relu", pooling="avg", domain="fourier",
                  batch_norm=True, dropout=0.0, pad=0, conv="spatial", modes=None,
-                 poly_radius="auto", knots=5, poly_degree=2, poly_learn=True, poly_wrap=True,
+                 poly_radius="auto", knots=4, poly_degree=2, poly_learn=True, poly_wrap=True,
                  band_limit=False, pool_first=False, seed=0):
         super().__init__()
         ndim = len(input_shape) - 1
