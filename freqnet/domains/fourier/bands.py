@@ -87,10 +87,12 @@ def _positions(values, band, n, wrap):
 # -- the convolution sum over bands, and its adjoint ---------------------------------------
 
 @backend.device_constant
-def _column_index(a_cols, b_cols, out_cols, w, wrap):
-    """(|a cols| |out cols|,): position in b's (zero-padded) columns of kv - mv."""
-    diff = _np.array(out_cols)[None, :] - _np.array(a_cols)[:, None]
-    return _positions(diff, b_cols, w, wrap).ravel()
+def _column_index(a_cols, b_rows, b_cols, out_cols, w, wrap):
+    """(|a cols|, |b rows| |out cols|): flat position of B[u, kv - mv] in b's
+    plane with one zero column appended (absent bins read the zero)."""
+    col = _positions(_np.array(out_cols)[None, :] - _np.array(a_cols)[:, None], b_cols, w, wrap)
+    rows = _np.arange(len(b_rows))[None, :, None] * (len(b_cols) + 1)
+    return (rows + col[:, None, :]).reshape(len(a_cols), -1)
 
 
 @backend.device_constant
@@ -111,14 +113,13 @@ def band_convolve(a, b, a_band, b_band, out_band, spatial_shape, wrap):
     stage 2: Y[ku, kv] = sum_mu P[mu, ku - mu, kv] (a gather and a sum).
     """
     xp = backend.array_module(a)
-    (ar, ac), (br, _), (orows, ocols) = a_band, b_band, out_band
+    (ar, ac), (br, bc), (orows, ocols) = a_band, b_band, out_band
     h, w = grid(spatial_shape)
     m = a.shape[0]
-    cols = _column_index(ac, b_band[1], ocols, w, wrap, xp=xp)
+    cols = _column_index(ac, br, bc, ocols, w, wrap, xp=xp)
     rows = _row_index(ar, br, orows, h, wrap, xp=xp)
     bp = xp.concatenate([b, xp.zeros((m, len(br), 1), dtype=b.dtype)], axis=2)
-    b_matrix = xp.take(bp, cols, axis=2).reshape(m, len(br), len(ac), len(ocols))
-    b_matrix = b_matrix.transpose(0, 2, 1, 3).reshape(m, len(ac), len(br) * len(ocols))
+    b_matrix = xp.take(bp.reshape(m, -1), cols, axis=1)                 # (M, |a cols|, |b rows| |out cols|)
     p = xp.matmul(a, b_matrix).reshape(m, len(ar), len(br), len(ocols))
     p = xp.concatenate([p, xp.zeros((m, len(ar), 1, len(ocols)), dtype=p.dtype)], axis=2)
     p = p.reshape(m, len(ar) * (len(br) + 1), len(ocols))
