@@ -32,6 +32,7 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/conv.py
 	$(PY) benchmarks/train.py
+	$(PY) benchmarks/pure_spectral.py
 
 theory: $(STAMP)
 	$(PY) -m freqnet.theory
