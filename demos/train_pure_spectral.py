@@ -43,7 +43,7 @@ DEFAULTS = {"dataset": "mnist1d", "model": "cnn", **PURE, "dropout": 0.0,
             "width": 32, "depth": 3, "pad": 8, "epochs": 30, "batch_size": 64,
             "optimizer": "adam", "lr": 3e-3, "schedule": "cosine"}
 #: --dataset mnist: the 2D sibling (28x28 padded to 32x32, train_mnist.py's width and epochs;
-#: 5 knots: 98.8% against 98.4% with 4, seed 0, THEORY.md §5b)
+#: 5 knots: better than 4 there, THEORY.md §5b)
 MNIST = {"width": 16, "pad": 4, "epochs": 6, "pool_first": True, "band_limit": False, "knots": 5}
 #: the exact networks of train_mnist1d.py / train_mnist.py
 EXACT = {"activation": "exact", "nonlinearity": "relu", "pooling": "avg", "conv": "spatial",
