@@ -32,7 +32,9 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/conv.py
 	$(PY) benchmarks/train.py
+	$(PY) benchmarks/fft.py
 	$(PY) benchmarks/distributed.py
+	$(PY) benchmarks/pure_spectral.py
 
 theory: $(STAMP)
 	$(PY) -m freqnet.theory

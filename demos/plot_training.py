@@ -6,7 +6,12 @@ Writes into OUT_DIR (created):
   filters_spatial.png  the first conv layer's kernels (taps; the full-length
                        kernel for spectral-parameterised convs)
   filters_spectra.png  their magnitude responses |W(k)| on the padded length
-Any model option works, e.g. ``--conv spectral --activation poly``.
+  bandwidth.png        (models with polynomial activations) per layer, the
+                       shares of the polynomial's output energy kept, dropped
+                       by the next layer, and past the grid's band (aliased;
+                       THEORY.md §5b), on 16 training samples
+Any model option works, e.g. ``--conv smooth --activation bandpoly --pooling
+spectral --band-limit --nonlinearity gelu``.
 
     python demos/plot_training.py OUT_DIR [--epochs 10 ...]
 """
@@ -19,7 +24,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from _common import parse, report, train  # noqa: E402
-from freqnet import backend  # noqa: E402
+from train_pure_spectral import first_batch  # noqa: E402
+from freqnet import backend, nn  # noqa: E402
+from freqnet.domains.fourier import maths  # noqa: E402
+from freqnet.nn.bandwidth import polynomial_layers  # noqa: E402
 from freqnet.writable import NotWritableError, check_writable_dir  # noqa: E402
 
 DEFAULTS = {"dataset": "mnist1d", "model": "cnn", "activation": "exact", "pooling": "avg",
@@ -58,13 +66,16 @@ def first_conv_filters(model, length):
 
     Spatial parameterisation: the k taps, and |rfft| on the padded length.
     Spectral parameterisation (complex weights W per bin, the layer computes
-    X conj(W)): the full-length kernel irfft(W) and |W|.
+    X conj(W)): the full-length kernel irfft(W) and |W|; smooth: W
+    interpolated from the knots first.
     """
     np = backend.numpy
     conv = next((m for m in model.modules() if type(m).__name__ == "SpectralConv1d"), None)
     if conv is None:
         raise ValueError("the model has no SpectralConv1d whose filters could be plotted")
     w = conv.weight.numpy()[:, 0]
+    if conv.parameterization == "smooth":
+        w = maths.interpolate_knots(w, (length,), conv.knots)
     if conv.parameterization == "spatial":
         return w, np.abs(np.fft.rfft(w, n=length, axis=-1))
     if w.shape[-1] != length // 2 + 1:
@@ -100,6 +111,30 @@ def plot_filters(kernels, spectra, length, spatial_path, spectra_path, show=16):
     plt.close(fig)
 
 
+def plot_bandwidth(shares, path):
+    """Per polynomial layer, the shares of its output energy dropped by the
+    next layer and aliased (past the grid's band), on a log axis (the rest,
+    mostly the mean, is kept)."""
+    np = backend.numpy
+    at = np.arange(len(shares))
+    fig, ax = plt.subplots(figsize=(1.8 * len(shares) + 2.5, 4))
+    for offset, key, colour in ((-0.2, "dropped", "tab:orange"), (0.2, "aliased", "tab:red")):
+        values = [max(r[key], 1e-12) for r in shares]
+        ax.bar(at + offset, values, width=0.4, color=colour, label=key)
+        for x, v in zip(at + offset, values):
+            ax.annotate(f"{100 * v:.2g}%", (x, v), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(at, [f"{r['layer']}\n(kept {r['kept']:.1%})" for r in shares])
+    ax.set_yscale("log")
+    ax.set_ylim(1e-7, 1)
+    ax.set_xlabel("polynomial activation layer")
+    ax.set_ylabel("share of output energy")
+    ax.set_title("polynomial activations: energy dropped by the next layer, and aliased")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     args = parse(__doc__.splitlines()[0], DEFAULTS, _extra, argv)
     out_dir = args.out_dir
@@ -116,6 +151,11 @@ def main(argv=None):
     length = 40 + args.pad
     kernels, spectra = first_conv_filters(model, length)
     plot_filters(kernels, spectra, length, files["filters_spatial"], files["filters_spectra"])
+    if polynomial_layers(model):
+        x, _ = first_batch(result["config"], 16)
+        result["bandwidth"] = nn.bandwidth_report(model, x)
+        files["bandwidth"] = os.path.join(out_dir, "bandwidth.png")
+        plot_bandwidth(result["bandwidth"], files["bandwidth"])
     result["files"] = files
     report(result)
 

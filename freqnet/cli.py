@@ -37,6 +37,7 @@ _rate = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 _positive_radius = _checked(float, lambda v: v > 0, "'auto' or a positive number")
 _pad_width = _checked(int, lambda v: v >= 0, "'auto' or an integer >= 0")
 _seed = _checked(int, lambda v: 0 <= v < 2 ** 32, "an integer in [0, 2**32)")
+_knots = _checked(int, lambda v: v >= 2, "an integer >= 2")
 
 
 def _radius(text):
@@ -73,7 +74,8 @@ def add_training_arguments(p, defaults=None):
                             "(default: %(default)s)")
     model.add_argument("--activation", choices=ACTIVATIONS, default=d["activation"],
                        help="exact: pointwise activation via an inverse transform; poly: "
-                            "polynomial on the spectrum; crelu: ReLU on real and imaginary "
+                            "polynomial on the spectrum; bandpoly: a learned polynomial per "
+                            "channel on the spectrum; crelu: ReLU on real and imaginary "
                             "parts; modrelu: phase-keeping (default: %(default)s)")
     model.add_argument("--nonlinearity", choices=tuple(NONLINEARITIES), default=d["nonlinearity"],
                        help="pointwise function for --activation exact/poly (default: %(default)s)")
@@ -88,8 +90,12 @@ def add_training_arguments(p, defaults=None):
     model.add_argument("--kernel-size", type=_positive_int, default=d["kernel_size"],
                        help="taps of the conv kernels (--conv spatial) (default: %(default)s)")
     model.add_argument("--conv", choices=CONVS, default=d["conv"],
-                       help="conv weights as k-tap kernels, or as full-size complex spectra "
-                            "(no weight transforms) (default: %(default)s)")
+                       help="conv weights as k-tap kernels, as full-size complex spectra "
+                            "(no weight transforms), or as spectra interpolated from --knots "
+                            "knots (smooth in frequency: local kernels, no weight transforms) "
+                            "(default: %(default)s)")
+    model.add_argument("--knots", type=_knots, default=d["knots"],
+                       help="--conv smooth: knots per spectral axis (default: %(default)s)")
     model.add_argument("--modes", type=_positive_int, default=d["modes"],
                        help="--conv spectral: keep only the lowest MODES frequencies per axis "
                             "(FNO-style); default: full-size weights")
@@ -98,6 +104,20 @@ def add_training_arguments(p, defaults=None):
                             "suits batch-normalised activations; 'auto' uses a running "
                             "estimate of the spectral bound, fixed in eval (a looser, lower-"
                             "accuracy surrogate; docs/DESIGN.md §8) (default: %(default)s)")
+    model.add_argument("--poly-degree", type=int, choices=(2, 3, 4), default=d["poly_degree"],
+                       help="--activation bandpoly: polynomial degree (default: %(default)s)")
+    model.add_argument("--fixed-poly", dest="poly_learn", action="store_false",
+                       default=d["poly_learn"],
+                       help="--activation bandpoly: keep the fitted coefficients fixed")
+    model.add_argument("--alias-free", dest="poly_wrap", action="store_false",
+                       default=d["poly_wrap"],
+                       help="--activation bandpoly: evaluate on the band-limited interpolant "
+                            "and discard what lies past the band (no aliasing)")
+    model.add_argument("--band-limit", action="store_true", default=d["band_limit"],
+                       help="--activation bandpoly with --pooling spectral: compute only the "
+                            "bins the pooling keeps")
+    model.add_argument("--pool-first", action="store_true", default=d["pool_first"],
+                       help="pool before the activation (it then runs on the smaller map)")
     model.add_argument("--pad", type=_pad, default=d["pad"],
                        help="zero-pad the input by this many samples per axis before the "
                             "transform (circular conv then sees zeros); 'auto': the fewest "

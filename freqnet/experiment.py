@@ -24,7 +24,8 @@ DEFAULTS = {
     "test_split": None, "max_train": None,
     "model": "cnn", "activation": "exact", "nonlinearity": "relu", "pooling": "avg",
     "domain": "fourier", "width": 32, "depth": 3, "kernel_size": 5, "pad": "auto", "conv": "spatial",
-    "modes": None, "poly_radius": 3.0,
+    "modes": None, "knots": 4, "poly_radius": 3.0, "poly_degree": 2, "poly_learn": True,
+    "poly_wrap": True, "band_limit": False, "pool_first": False,
     "batch_norm": True, "dropout": 0.0,
     "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
     "schedule": "cosine", "warmup": 0, "clip": None, "seed": 0, "validate": False,
@@ -34,7 +35,8 @@ DEFAULTS = {
 #: options of one invocation, not of the trained model (kept out of checkpoints)
 RUN_ONLY_KEYS = ("progress", "resume", "summary", "distributed")
 MODEL_KEYS = ("model", "activation", "nonlinearity", "pooling", "domain", "width", "depth",
-              "kernel_size", "pad", "conv", "modes", "poly_radius", "batch_norm", "dropout")
+              "kernel_size", "pad", "conv", "modes", "knots", "poly_radius", "poly_degree",
+              "poly_learn", "poly_wrap", "band_limit", "pool_first", "batch_norm", "dropout")
 OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD}
 SCHEDULES = ("cosine", "step", "constant")
 
@@ -180,6 +182,18 @@ def check_options(config):
     """Refuse option combinations that would otherwise be silently ignored."""
     if config["modes"] is not None and config["conv"] != "spectral":
         raise ValueError(f"--modes {config['modes']} applies to --conv spectral only "
+                         f"(this run has --conv {config['conv']})")
+    flags = {"band_limit": "--band-limit", "poly_degree": "--poly-degree",
+             "poly_learn": "--fixed-poly", "poly_wrap": "--alias-free"}
+    changed = [flag for key, flag in flags.items() if config[key] != DEFAULTS[key]]
+    if changed and config["activation"] != "bandpoly":
+        raise ValueError(f"{changed[0]} applies to --activation bandpoly only (this run has "
+                         f"--activation {config['activation']})")
+    if config["band_limit"] and (config["pooling"] != "spectral" or config["pool_first"]):
+        raise ValueError("--band-limit computes the bins a spectral pooling after the activation "
+                         "keeps: it needs --pooling spectral and no --pool-first")
+    if config["knots"] != DEFAULTS["knots"] and config["conv"] != "smooth":
+        raise ValueError(f"--knots {config['knots']} applies to --conv smooth only "
                          f"(this run has --conv {config['conv']})")
     if config["warmup"] > config["epochs"]:
         raise ValueError(f"--warmup {config['warmup']} is longer than the run "

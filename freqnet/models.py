@@ -8,11 +8,20 @@ once, and every later layer maps spectrum -> spectrum:
 
 Options: ``activation`` "exact" (pointwise ``nonlinearity`` via an inverse
 and a forward transform), "poly" (its polynomial surrogate on the spectrum,
-no transform), "crelu" or "modrelu" (spectral-native, no transform);
+no transform), "bandpoly" (a learned polynomial per channel, initialised
+from the degree-``poly_degree`` fit of ``nonlinearity`` on [-poly_radius,
+poly_radius], evaluated alias-free unless ``poly_wrap``; with
+``band_limit`` it computes only the bins the following spectral pooling
+keeps; freqnet.nn.band_activation, THEORY §5b), "crelu" or "modrelu"
+(spectral-native, no transform); ``pool_first`` pools before the
+activation (it then runs on the smaller map);
 ``pooling`` "avg" (exact AvgPool(2), THEORY §6) or "spectral" (low-pass
-crop); ``conv`` "spatial" (k-tap kernels, torch's parameterization) or
+crop); ``conv`` "spatial" (k-tap kernels, torch's parameterization),
 "spectral" (complex weights per bin, Rippel et al.: no weight
-transforms; full size, or the lowest ``modes`` as in FNO); ``poly_radius``
+transforms; full size, or the lowest ``modes`` as in FNO) or "smooth"
+(complex weights at ``knots`` knots per axis interpolated across the
+bins, Bruna et al.: spatially concentrated kernels, no weight transform;
+THEORY §5b); ``poly_radius``
 is the interval [-r, r] of the polynomial fit ("auto": a running estimate
 of the batch spectral bound, kept like batch norm's statistics and fixed in
 eval, see freqnet.nn.activation; a number keeps one polynomial); ``domain``
@@ -33,10 +42,10 @@ from . import nn, ops
 from .nn.module import Module, Sequential
 from .tensor import Tensor
 
-ACTIVATIONS = ("exact", "poly", "crelu", "modrelu")
+ACTIVATIONS = ("exact", "poly", "bandpoly", "crelu", "modrelu")
 NONLINEARITIES = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 POOLINGS = ("avg", "spectral")
-CONVS = ("spatial", "spectral")
+CONVS = ("spatial", "spectral", "smooth")
 
 
 def _choice(name, value, options):
@@ -44,10 +53,17 @@ def _choice(name, value, options):
         raise ValueError(f"{name} must be one of {', '.join(map(str, options))}, got {value!r}")
 
 
-def activation_layer(activation, nonlinearity, channels, domain, poly_radius="auto"):
+def activation_layer(activation, nonlinearity, channels, domain, poly_radius="auto",
+                     poly_degree=2, poly_learn=True, poly_wrap=True, modes_out=None):
     """The activation module for one block (see the module docstring)."""
     _choice("activation", activation, ACTIVATIONS)
     _choice("nonlinearity", nonlinearity, tuple(NONLINEARITIES))
+    if activation == "bandpoly":
+        if poly_radius == "auto":
+            raise ValueError("activation='bandpoly' needs a numeric poly_radius (the range batch "
+                             "norm sets), got 'auto'")
+        return nn.BandPolynomial(channels, nonlinearity, poly_degree, poly_radius, poly_learn,
+                                 modes_out=modes_out, wrap=poly_wrap, domain=domain)
     if activation == "exact":
         return NONLINEARITIES[nonlinearity](mode="exact", domain=domain)
     if activation == "poly":
@@ -142,7 +158,8 @@ class FrequencyCNN(Module):
     def __init__(self, input_shape, num_classes=10, width=32, depth=3, kernel_size=5,
                  activation="exact", nonlinearity="relu", pooling="avg", domain="fourier",
                  batch_norm=True, dropout=0.0, pad=0, conv="spatial", modes=None,
-                 poly_radius="auto", seed=0):
+                 poly_radius="auto", knots=4, poly_degree=2, poly_learn=True, poly_wrap=True,
+                 band_limit=False, pool_first=False, seed=0):
         super().__init__()
         ndim = len(input_shape) - 1
         if ndim not in (1, 2):
@@ -169,6 +186,10 @@ class FrequencyCNN(Module):
             cout = min(width * 2 ** i, 4 * width)
             if conv == "spatial":
                 layers.append(Conv(cin, cout, kernel_size, domain=domain))
+            elif conv == "smooth":
+                fit = tuple(min(knots, n) for n in spatial[:-1]) + (min(knots, spatial[-1] // 2 + 1),)
+                layers.append(Conv(cin, cout, None, parameterization="smooth",
+                                   spatial_shape=spatial, knots=fit, domain=domain))
             elif modes is None:
                 layers.append(Conv(cin, cout, None, parameterization="spectral",
                                    spatial_shape=spatial, domain=domain))
@@ -178,18 +199,19 @@ class FrequencyCNN(Module):
                                    domain=domain))
             if batch_norm:
                 layers.append(BatchNorm(cout, domain=domain))
-            layers.append(activation_layer(activation, nonlinearity, cout, domain, poly_radius))
-            if pooling == "avg":
-                layers.append(AvgPool(2, domain=domain))
-                spatial = tuple(n // 2 for n in spatial)
-            else:
-                layers.append(nn.SpectralPool(factor=2, ndim=ndim, domain=domain))
-                spatial = tuple(n // 2 for n in spatial)
+            pool = AvgPool(2, domain=domain) if pooling == "avg" else \
+                nn.SpectralPool(factor=2, ndim=ndim, domain=domain)
+            keep = pool.kept_modes(spatial) if band_limit and pooling == "spectral" \
+                and not pool_first else None
+            act = activation_layer(activation, nonlinearity, cout, domain, poly_radius,
+                                   poly_degree, poly_learn, poly_wrap, keep)
+            layers.extend([pool, act] if pool_first else [act, pool])
+            spatial = tuple(n // 2 for n in spatial)
             cin = cout
         if dropout:
             layers.append(nn.SpectralDropout(dropout, rng=seed, domain=domain))
         layers.append(nn.SpectralLinear(cin, spatial, num_classes, domain=domain,
-                                        parameterization="spectral" if conv == "spectral" else "spatial"))
+                                        parameterization="spatial" if conv == "spatial" else "spectral"))
         self.net = Sequential(*layers)
         _check_depth(self.input_shape[1:], depth, kernel_size if conv == "spatial" else 1, pad)
 

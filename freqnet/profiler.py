@@ -31,6 +31,8 @@ class Profile:
         self.layer_seconds = defaultdict(float)     # layer -> s (None: outside any layer)
         self.layer_transforms = defaultdict(int)    # (layer, pass, direction) -> n
         self.layer_outputs = {}                     # layer -> (shape, spatial_shape) of its output
+        self.keep_inputs = frozenset()              # layers whose first input is kept ...
+        self.layer_inputs = {}                      # ... here: layer -> that input
         self.steps = 0
 
     def run(self, fn, phase, call, module):
@@ -130,13 +132,16 @@ def current_layer():
 
 def call_layer(module, forward, args, kwargs):
     """``forward(*args, **kwargs)`` with its ops attributed to ``module``, and
-    its output kept (Module.__call__ while a profile is active)."""
+    its output shape kept, and its first input where the profile asks for it
+    (``keep_inputs``; Module.__call__ while a profile is active)."""
+    prof = active()
+    if prof is not None and module in prof.keep_inputs and args:
+        prof.layer_inputs[module] = args[0]
     _layers.append(module)
     try:
         out = forward(*args, **kwargs)
     finally:
         _layers.pop()
-    prof = active()
     if prof is not None and hasattr(out, "shape"):
         prof.layer_outputs[module] = (tuple(out.shape), getattr(out, "spatial_shape", None))
     return out

@@ -92,6 +92,11 @@ def test_resume_says_which_lr_wins_and_when_the_run_is_complete(tmp_path, capsys
     (["--warmup", "3", "--epochs", "2"], "--warmup 3 is longer than the run (--epochs 2)"),
     (["--depth", "9", "--kernel-size", "3"], "depth 9 is too deep"),
     (["--max-loss", "0.01", "--epochs", "1"], "diverged"),
+    (["--knots", "3"], "--knots 3 applies to --conv smooth only"),
+    (["--alias-free"], "--alias-free applies to --activation bandpoly only"),
+    (["--activation", "bandpoly", "--band-limit"], "--band-limit computes the bins a spectral "
+                                                   "pooling after the activation keeps"),
+    (["--activation", "bandpoly", "--poly-radius", "auto"], "needs a numeric poly_radius"),
 ])
 def test_ignored_or_impossible_options_are_errors(argv, said, capsys):
     code, out, err = _run(["train", *TINY, *argv], capsys)

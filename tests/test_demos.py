@@ -39,13 +39,42 @@ def test_train_mnist1d(env):
 
 
 def test_train_pure_spectral_has_no_inverse_transforms(env):
-    result, out = run_demo("train_pure_spectral.py", TINY, env)
-    assert result["inverse_transforms_per_step"] == 0
-    assert result["exact_model"]["inverse_transforms_per_step"] > 0
-    # each accuracy says which model it belongs to
+    result, out = run_demo("train_pure_spectral.py", [*TINY, "--timing-steps", "2"], env)
+    pure, exact = result["pure_model"], result["exact_model"]
+    assert result["inverse_transforms_per_step"] == pure["inverse_transforms_per_step"] == 0
+    assert exact["inverse_transforms_per_step"] > 0 and pure["forward_transforms_per_step"] == 1
+    # each accuracy says which model it belongs to; the table has both, with step times
     assert f"pure-spectral model: test accuracy {result['test_accuracy']:.1%}" in out
-    assert f"exact-activation model: test accuracy {result['exact_model']['test_accuracy']:.1%}" in out
+    assert f"pure-spectral  {pure['test_accuracy']:>8.1%}" in out
+    assert f"exact          {exact['test_accuracy']:>8.1%}" in out
     assert out.index("pure-spectral network") < out.index("epoch 1/1")
+    assert result["step_time_ratio"] == pure["step_seconds"] / exact["step_seconds"] > 0
+    assert "step time pure/exact" in out and "load average" in out
+    assert [r["layer"] for r in result["bandwidth"]] == ["net.3", "net.7", "net.11"]
+    for r in result["bandwidth"]:
+        assert abs(r["kept"] + r["dropped"] + r["aliased"] - 1) < 1e-5 and r["layer"] in out
+
+
+def test_train_pure_spectral_mnist_sibling(env, tmp_path):
+    rng = np.random.default_rng(1)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(
+        gzip.compress(_idx(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8))))
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(_idx(rng.integers(0, 10, 40, dtype=np.uint8)))
+    result, out = run_demo("train_pure_spectral.py",
+                           ["--dataset", "mnist", "--data-dir", tmp_path, "--train-from-test-split",
+                            30, "--epochs", 1, "--width", 2, "--no-progress", "--timing-steps", 1],
+                           env)
+    assert result["inverse_transforms_per_step"] == 0 and result["config"]["pool_first"]
+    assert result["train_samples"] == 30 and result["test_samples"] == 10
+    assert result["exact_model"]["inverse_transforms_per_step"] > 0
+    assert [r["layer"] for r in result["bandwidth"]] == ["net.4", "net.8", "net.12"]
+
+
+def test_train_pure_spectral_mnist_needs_a_data_dir(env):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "demos", "train_pure_spectral.py"),
+                          "--dataset", "mnist"], capture_output=True, text=True, timeout=120,
+                         env=env)
+    assert out.returncode != 0 and "--data-dir" in out.stderr
 
 
 def _idx(array):
@@ -69,10 +98,19 @@ def test_train_mnist_without_data_dir_fails_clearly(env):
     assert out.returncode != 0 and "--data-dir" in out.stderr
 
 
-@pytest.mark.parametrize("model", [[], ["--conv", "spectral", "--activation", "crelu"]])
+@pytest.mark.parametrize("model", [[], ["--conv", "spectral", "--activation", "crelu"],
+                                   ["--conv", "smooth", "--activation", "bandpoly",
+                                    "--nonlinearity", "gelu", "--pooling", "spectral",
+                                    "--band-limit"]])
 def test_plot_training_writes_pngs(env, tmp_path, model):
     result, _ = run_demo("plot_training.py", [tmp_path / "plots", *TINY, *model], env)
-    for name in ("curves.png", "filters_spatial.png", "filters_spectra.png"):
+    names = ["curves.png", "filters_spatial.png", "filters_spectra.png"]
+    if "bandpoly" in model:
+        names.append("bandwidth.png")
+        assert [r["layer"] for r in result["bandwidth"]] == ["net.3", "net.7", "net.11"]
+    else:
+        assert "bandwidth" not in result and not (tmp_path / "plots" / "bandwidth.png").exists()
+    for name in names:
         path = tmp_path / "plots" / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
 

@@ -21,7 +21,7 @@ TINY = ["--epochs", "1", "--limit", "128", "--width", "4", "--no-progress"]
 DEMOS = {
     "laplace_points.py": ["--quick"],
     "train_mnist1d.py": TINY,
-    "train_pure_spectral.py": TINY,
+    "train_pure_spectral.py": [*TINY, "--timing-steps", "2"],
     "plot_training.py": ["{tmp}/plots", *TINY, "--conv", "spectral", "--activation", "crelu"],
     "train_mnist.py": ["--data-dir", "{tmp}/mnist", "--train-from-test-split", "30", "--epochs", "1",
                        "--width", "2", "--no-progress"],
@@ -163,3 +163,15 @@ def test_fft_benchmark(env, tmp_path):
             for direction in ("forward", "inverse"):
                 assert {(shape, dtype, direction, c) for c in ("freqnet", "scipy", "numpy")} <= cases
     assert all(r["ms"] > 0 and r["rel_err"] < 1e-5 for r in record["rows"])
+
+
+def test_pure_spectral_benchmark(env, tmp_path):
+    out_json = tmp_path / "pure_spectral.json"
+    out = run([os.path.join(ROOT, "benchmarks", "pure_spectral.py"), "--smoke", "--out",
+               str(out_json)], env, tmp_path)
+    assert "load average" in out
+    record = json.loads(out_json.read_text())
+    assert record["backend"] == backend.name and record["smoke"]
+    cases = [r["case"] for r in record["rows"]]
+    assert cases[:2] == ["mnist1d training step", "mnist training step"] and len(cases) == 6
+    assert all(r["pure_ms"] > 0 and r["exact_ms"] > 0 for r in record["rows"])

@@ -58,13 +58,18 @@ class Domain:
 
     # -- layers -------------------------------------------------------------------
     def conv(self, x, weight, bias, parameterization, modes, layer):
-        """Circular cross-correlation of spectrum ``x`` with ``weight`` (THEORY.md §1)."""
+        """Circular cross-correlation of spectrum ``x`` with ``weight`` (THEORY.md §1);
+        ``parameterization`` "spatial", "spectral" or "smooth" (knot values, §5b)."""
         raise self.unsupported("convolution", layer)
 
     def spectral_conv_weight_init(self, in_channels, ndim, modes, spatial_shape, layer):
         """(frequency shape, bound) of the initial spectral-parameterization conv
         weights, drawn U(-bound, bound) (real and imaginary parts, where complex)."""
         raise self.unsupported("spectral conv weights", layer)
+
+    def smooth_conv_weight_init(self, in_channels, knots, spatial_shape, layer):
+        """(knot shape, bound) of the initial smooth conv weights (THEORY.md §5b)."""
+        raise self.unsupported("smooth spectral weights", layer)
 
     def readout(self, x, weight, bias, parameterization, layer):
         """Logits Linear(flattened spatial map) read off the spectrum (THEORY.md §7)."""
@@ -119,6 +124,18 @@ class Domain:
         coefficients = tuple(float(a) for a in coefficients)
         y = PolynomialActivation(self.products)(x, coefficients, x.spatial_shape)
         return self.tag(y, x.spatial_shape)
+
+    def band_polynomial(self, x, scaled, radius, modes_out, wrap, layer):
+        """p_c(x) = sum_j b_cj (x / r)^j per channel c (``scaled``: b, a (C, d + 1)
+        Tensor), computed on the output bins |k| < ``modes_out`` only (all when
+        None), circularly (``wrap``) or alias-free; no transform (THEORY.md §5b), tagged."""
+        raise self.unsupported("band-limited polynomial activations", layer)
+
+    def bandwidth_shares(self, x, coefficients, modes_kept, layer):
+        """Shares (kept, dropped, aliased) of the energy of p_c(x) (coefficients a
+        (C, d + 1), an array): kept by a next layer that reads |k| < ``modes_kept``,
+        dropped by it, and past the grid's band (THEORY.md §5b)."""
+        raise self.unsupported("bandwidth accounting", layer)
 
     def crelu(self, x, layer):
         """CReLU on the coefficients (spectral-native), tagged."""

@@ -8,6 +8,8 @@ from .pooling import (AvgPool1d, AvgPool2d, SpectralPool, SpectralPool1d, Spectr
                       GlobalAvgPool)
 from .linear import Linear, Flatten, SpectralLinear
 from .activation import ReLU, Sigmoid, Tanh, GELU, CReLU, ModReLU
+from .band_activation import BandPolynomial
+from .bandwidth import bandwidth_report
 from .normalization import BatchNorm1d, BatchNorm2d
 from .dropout import SpectralDropout
 from .losses import CrossEntropyLoss, BCEWithLogitsLoss, MSELoss, SpectralMSELoss

@@ -111,11 +111,18 @@ class _PointwiseActivation(Module):
         dom = expect_spectrum(x, None, name, self.domain)
         if self.mode == "exact":
             return dom.to_spectrum(type(self).spatial_op(dom.to_spatial(x)), len(x.spatial_shape))
-        bound = float(dom.spectral_bound(x).max()) if self.r == "auto" else None
-        r = self._auto_radius(bound) if self.r == "auto" else float(self.r)
-        coefficients = polynomial.least_squares_fit(
-            self.function, max(r, polynomial.MIN_RADIUS), self.degree)
-        return dom.polynomial(x, coefficients, name)
+        return dom.polynomial(x, self.polynomial_coefficients(x), name)
+
+    def polynomial_coefficients(self, x):
+        """a_0..a_d of the polynomial poly mode applies to the spectrum ``x`` (a
+        host array); in training with ``r="auto"`` this updates the running radius."""
+        if self.r == "auto":
+            bound = float(expect_spectrum(x, None, type(self).__name__).spectral_bound(x).max())
+            r = self._auto_radius(bound)
+        else:
+            r = float(self.r)
+        return polynomial.least_squares_fit(self.function, max(r, polynomial.MIN_RADIUS),
+                                            self.degree)
 
     def _auto_radius(self, batch_bound):
         """The fit radius of ``r="auto"`` from the batch bound (class docstring)."""

@@ -36,6 +36,12 @@ mixing is one batched matmul with frequency as the batch axis (DESIGN.md §7).
   as for the spatial parameterization.
   Plain SGD on spectral weights is SGD on the spatial kernel preconditioned
   by N/d per bin (THEORY.md §7).
+* ``parameterization="smooth"`` (Bruna et al. 2014; THEORY.md §5b):
+  ``weight`` holds complex values at ``knots`` knots per spectral axis
+  (out, in, knots[, knots]), interpolated linearly across the bins of the
+  ``spatial_shape`` map, then used as full-size spectral weights. A weight
+  smooth in frequency is a spatially concentrated kernel, and no transform
+  of it runs. Init as the spectral one.
 
 Speed (DESIGN.md §7): channel mixing is one complex GEMM per frequency over
 the batch, (F, B, Cin) @ (F, Cin, Cout); outputs and input gradients are
@@ -48,7 +54,7 @@ import math
 from ..domains import get_domain
 from . import init
 from .module import Module, Parameter
-from .spectrum import check_bias, check_parameterization, expect_spectrum
+from .spectrum import CONV_PARAMETERIZATIONS, check_bias, check_parameterization, expect_spectrum
 
 
 def _check_channels(x, in_channels, layer):
@@ -61,7 +67,7 @@ def _check_channels(x, in_channels, layer):
 def spectral_conv(x, weight, bias=None, parameterization="spatial", modes=None, layer="spectral_conv"):
     """Functional spectral convolution; ``x`` is a tagged spectrum, the
     number of spatial axes is ``weight.ndim - 2``. See the module docstring."""
-    check_parameterization(parameterization, layer)
+    check_parameterization(parameterization, layer, CONV_PARAMETERIZATIONS)
     dom = expect_spectrum(x, weight.ndim - 2, layer)
     _check_channels(x, weight.shape[1], layer)
     check_bias(bias, weight.shape[0], layer)
@@ -80,15 +86,19 @@ class _SpectralConvNd(Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, bias=True,
                  parameterization="spatial", modes=None, domain="fourier",
-                 spatial_shape=None, dtype="float32"):
+                 spatial_shape=None, knots=None, dtype="float32"):
         super().__init__()
         layer = type(self).__name__
         dom = get_domain(domain)
         self.domain = dom.name
-        check_parameterization(parameterization, layer)
+        check_parameterization(parameterization, layer, CONV_PARAMETERIZATIONS)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.parameterization = parameterization
         self.modes = modes
+        if (knots is not None) != (parameterization == "smooth"):
+            raise ValueError(f"{layer}: knots= belongs to parameterization='smooth' and it "
+                             f"needs them; got knots={knots!r} with {parameterization!r}")
+        self.knots = None if knots is None else _ntuple(knots, self.ndim, "knots", layer)
         self.spatial_shape = None if spatial_shape is None else _ntuple(
             spatial_shape, self.ndim, "spatial_shape", layer)
         self.kernel_size = None if kernel_size is None else _ntuple(
@@ -103,6 +113,15 @@ class _SpectralConvNd(Module):
             self.weight = Parameter(init.uniform(
                 (self.out_channels, self.in_channels) + self.kernel_size,
                 init.default_bound(fan_in), dtype))
+        elif parameterization == "smooth":
+            if self.spatial_shape is None or modes is not None:
+                raise ValueError(f"{layer}: parameterization='smooth' needs spatial_shape= (the "
+                                 f"map its knots are interpolated over) and no modes=")
+            fan_in = self.in_channels * math.prod(self.kernel_size or (1,))
+            knot_shape, bound = dom.smooth_conv_weight_init(self.in_channels, self.knots,
+                                                            self.spatial_shape, layer)
+            self.weight = Parameter(init.uniform((self.out_channels, self.in_channels) + knot_shape,
+                                                 bound, init.complex_dtype(dtype)))
         else:
             if modes is None and spatial_shape is None:
                 raise ValueError(f"{layer}: parameterization='spectral' needs modes= (FNO-style "
@@ -122,10 +141,14 @@ class _SpectralConvNd(Module):
         layer = type(self).__name__
         dom = expect_spectrum(x, self.ndim, layer, self.domain)
         if self.spatial_shape is not None and self.modes is None and x.spatial_shape != self.spatial_shape:
-            raise ValueError(f"{layer}: built for {self.spatial_shape} maps (full-size spectral "
-                             f"weights), got a spectrum of spatial shape {x.spatial_shape}")
+            raise ValueError(f"{layer}: built for {self.spatial_shape} maps (its weights span that "
+                             f"map's spectrum), got a spectrum of spatial shape {x.spatial_shape}")
         _check_channels(x, self.in_channels, layer)
         return dom.conv(x, self.weight, self.bias, self.parameterization, self.modes, layer)
+
+    def kept_modes(self, spatial_shape):
+        """The bins |k| < m the layer reads (m = ``modes``; None: all of them)."""
+        return self.modes
 
     def extra_repr(self):
         parts = [f"{self.in_channels}, {self.out_channels}"]
@@ -136,6 +159,8 @@ class _SpectralConvNd(Module):
             parts.append(f"modes={self.modes}")
         if self.spatial_shape is not None:
             parts.append(f"spatial_shape={self.spatial_shape}")
+        if self.knots is not None:
+            parts.append(f"knots={self.knots}")
         if self.bias is None:
             parts.append("bias=False")
         parts.append(f"domain={self.domain!r}")

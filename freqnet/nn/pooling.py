@@ -29,17 +29,17 @@ def avg_pool(x, kernel_size, ndim=None, layer="avg_pool", domain=None):
     return dom.avg_pool(x, kernel_size, layer)
 
 
-def _output_size(x, factor, output_size):
+def _output_size(spatial_shape, factor, output_size):
     if output_size is not None:
-        return (output_size,) * len(x.spatial_shape) if isinstance(output_size, int) \
+        return (output_size,) * len(spatial_shape) if isinstance(output_size, int) \
             else tuple(output_size)
-    return tuple(max(n // factor, 1) for n in x.spatial_shape)
+    return tuple(max(n // factor, 1) for n in spatial_shape)
 
 
 def spectral_pool(x, factor=None, output_size=None, ndim=None, layer="spectral_pool", domain=None):
     """Spectral pooling (crop) to ``output_size`` or to sizes n // ``factor``."""
     dom = expect_spectrum(x, ndim, layer, domain)
-    return dom.crop(x, _output_size(x, factor, output_size), layer)
+    return dom.crop(x, _output_size(x.spatial_shape, factor, output_size), layer)
 
 
 def global_avg_pool(x, ndim=None, layer="global_avg_pool", domain=None):
@@ -100,6 +100,11 @@ class SpectralPool(Module):
     def forward(self, x):
         return spectral_pool(x, self.factor, self.output_size, self.ndim, type(self).__name__,
                              self.domain)
+
+    def kept_modes(self, spatial_shape):
+        """m with the crop reading only bins |k| < m of a ``spatial_shape`` map
+        (its new Nyquist pair included; the smallest over the axes)."""
+        return min(n // 2 for n in _output_size(spatial_shape, self.factor, self.output_size)) + 1
 
     def extra_repr(self):
         size = f"factor={self.factor}" if self.factor is not None else f"output_size={self.output_size}"

@@ -127,12 +127,14 @@ class ToSpatial2d(ToSpatial):
 
 #: how a layer may store its weights: spatial kernels, or their spectra (nn.conv, nn.linear)
 PARAMETERIZATIONS = ("spatial", "spectral")
+#: conv weights may also be smooth in frequency: knot values interpolated across the bins
+CONV_PARAMETERIZATIONS = PARAMETERIZATIONS + ("smooth",)
 
 
-def check_parameterization(parameterization, layer):
-    """A clear error unless ``parameterization`` is one of :data:`PARAMETERIZATIONS`."""
-    if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"{layer}: parameterization must be one of {PARAMETERIZATIONS}, "
+def check_parameterization(parameterization, layer, options=PARAMETERIZATIONS):
+    """A clear error unless ``parameterization`` is one of ``options``."""
+    if parameterization not in options:
+        raise ValueError(f"{layer}: parameterization must be one of {options}, "
                          f"got {parameterization!r}")
 
 
@@ -145,4 +147,4 @@ def check_bias(bias, features, layer):
 
 __all__ = ["DOMAINS", "get_domain", "expect_spectrum", "expect_spatial", "check_ndim",
            "ToSpectrum", "ToSpatial", "ToSpectrum1d", "ToSpectrum2d", "ToSpatial1d", "ToSpatial2d",
-           "PARAMETERIZATIONS", "check_parameterization", "check_bias"]
+           "PARAMETERIZATIONS", "CONV_PARAMETERIZATIONS", "check_parameterization", "check_bias"]

@@ -9,7 +9,7 @@ import math
 from ... import backend, fft
 from ..base import Domain
 from . import functions as F
-from . import maths, products
+from . import bands, maths, products
 
 
 class FourierDomain(Domain):
@@ -40,6 +40,11 @@ class FourierDomain(Domain):
         if parameterization == "spatial":
             maths.check_kernel_fits(weight.shape[2:], s, layer)
             return self.tag(F.SpectralMix()(x, F.KernelSpectrum()(weight, s), bias, n), s)
+        if parameterization == "smooth":
+            knots = tuple(weight.shape[2:])
+            maths.check_knots(knots, s, layer)
+            w_hat = F.SpectralWeights()(F.KnotSpectrum()(weight, s, knots), s, None)
+            return self.tag(F.SpectralMix()(x, w_hat, bias, n), s)
         if modes is None:
             want = maths.spectrum_shape(s)
             if tuple(weight.shape[2:]) != want:
@@ -65,6 +70,11 @@ class FourierDomain(Domain):
             freq = maths.spectrum_shape(spatial_shape)
         return freq, 1.0 / (2.0 * in_channels) ** 0.5
 
+    def smooth_conv_weight_init(self, in_channels, knots, spatial_shape, layer):
+        """Complex knot values, drawn as the full-size spectral weights are."""
+        maths.check_knots(knots, spatial_shape, layer)
+        return tuple(knots), 1.0 / (2.0 * in_channels) ** 0.5
+
     # -- readout (THEORY.md §7) -------------------------------------------------------
     def readout(self, x, weight, bias, parameterization, layer):
         """Re(sum V X) + b, V = w conj(rfftn(A)) / N for a spatial weight A."""
@@ -84,6 +94,16 @@ class FourierDomain(Domain):
         return products.spectral_bound(x.data, x.spatial_shape)
 
     products = products          # spectral self-convolution (THEORY.md §5)
+
+    def band_polynomial(self, x, scaled, radius, modes_out, wrap, layer):
+        """Per-channel p_c on the bins |k| < ``modes_out`` (THEORY.md §5b), tagged."""
+        s = x.spatial_shape
+        plan = bands.band_plan(s, scaled.shape[1] - 1, modes_out, wrap)
+        return self.tag(F.BandPolynomialFunction()(x, scaled, radius, plan), s)
+
+    def bandwidth_shares(self, x, coefficients, modes_kept, layer):
+        """(kept, dropped, aliased) shares of p_c(x)'s energy (THEORY.md §5b)."""
+        return bands.energy_shares(x.data, coefficients, x.spatial_shape, modes_kept)
 
     def crelu(self, x, layer):
         return self.tag(F.CReLUFunction()(x, x.spatial_shape), x.spatial_shape)

@@ -1,4 +1,4 @@
-"""The Fourier domain's autograd Functions (THEORY.md §1, §5, §6, §7).
+"""The Fourier domain's autograd Functions (THEORY.md §1, §5, §5b, §6, §7).
 
 Each wraps a map of :mod:`freqnet.domains.fourier.maths` (through its speed
 route in :mod:`freqnet.domains.fourier.fast`, where one exists) with its
@@ -12,7 +12,7 @@ import math
 from ... import backend, fastpaths
 from ...autograd import Function, linear_map
 from ..layout import channels_first, frequency_major
-from . import fast, maths
+from . import bands, fast, maths
 
 
 class KernelSpectrum(Function):
@@ -133,6 +133,11 @@ class SpectralWeights(Function):
         return self._project(maths.from_mixing_layout(g)), None, None
 
 
+KnotSpectrum = linear_map(
+    "KnotSpectrum", maths.interpolate_knots, maths.interpolate_knots_adjoint,
+    "Half-spectrum weights interpolated linearly across the bins from knot values "
+    "(smooth spectral weights, THEORY.md §5b): a fixed real matrix, not a transform.")
+
 LowModes = linear_map(
     "LowModes", maths.low_modes, maths.scatter_modes,
     "Gather the kept FNO modes of a half spectrum; adjoint: scatter into zeros.")
@@ -204,3 +209,31 @@ class CReLUFunction(Function):
 def _mask_parts(z, keep_re, keep_im):
     """Re z where keep_re, plus i Im z where keep_im (dtype kept)."""
     return (z.real * keep_re + 1j * (z.imag * keep_im)).astype(z.dtype, copy=False)
+
+
+class BandPolynomialFunction(Function):
+    """y = p_c(x) per channel c on the bands of ``plan`` (THEORY.md §5b), with
+    p_c(x) = q_c(x / r) = sum_j b_cj (x / r)^j: ``scaled`` holds b (C, d + 1),
+    so every coefficient is O(1) for the optimizer. Backward: the exact
+    adjoint (:func:`bands.band_polynomial_backward`), grad b_cj = r^-j grad a_cj."""
+
+    category = "activation"
+
+    def forward(self, x, scaled, radius, plan):
+        xp = backend.array_module(x)
+        self.plan = plan
+        self.powers = _radius_powers(float(radius), plan.degree, x.real.dtype.name, xp=xp)
+        y, state = bands.band_polynomial_forward(x, scaled * self.powers, plan)
+        self.save(*state)
+        return y
+
+    def backward(self, g):
+        gx, ga = bands.band_polynomial_backward(g, self.saved, self.plan, self.needs(1))
+        gb = (ga * self.powers).astype(g.real.dtype, copy=False) if ga is not None else None
+        return gx, gb, None, None
+
+
+@backend.device_constant
+def _radius_powers(radius, degree, dtype):
+    """r^-j for j = 0..degree."""
+    return (radius ** -backend.numpy.arange(degree + 1, dtype=float)).astype(dtype)

@@ -401,6 +401,57 @@ def scatter_modes(y, spatial_shape, modes):
 
 
 # --------------------------------------------------------------------------
+# Smooth spectral weights: knot values interpolated across the bins
+# (Bruna et al. 2014; THEORY.md §5b). A fixed real matrix per axis, no transform.
+
+def check_knots(knots, spatial_shape, layer="conv"):
+    """Knots per spectral axis that a ``spatial_shape`` map can hold: 2..n//2+1
+    on the half (last) axis, 2..n on a full axis."""
+    most = [n for n in spatial_shape[:-1]] + [half_size(spatial_shape[-1])]
+    if len(knots) != len(spatial_shape) or any(
+            not isinstance(k, int) or not 2 <= k <= m for k, m in zip(knots, most)):
+        raise ValueError(f"{layer}: smooth spectral weights on a {tuple(spatial_shape)} map "
+                         f"need 2..{most[-1]} knots on the half axis"
+                         + (f" and 2..{most[0]} on the full axis" if len(most) == 2 else "")
+                         + f", got {tuple(knots)}")
+
+
+@backend.device_constant
+def _hats(n, knots, half, dtype):
+    """S (bins, knots): linear-interpolation weights of the knots at each bin.
+    Half axis: bins 0..n//2, knots equally spaced from bin 0 to bin n//2.
+    Full axis: bins 0..n-1, knots at k n / knots, the hats wrapping around."""
+    bins = _np.arange(half_size(n) if half else n, dtype=float)[:, None]
+    at = (_np.linspace(0, n // 2, knots) if half else _np.arange(knots) * (n / knots))[None, :]
+    dist = _np.abs(bins - at)
+    if not half:
+        dist = _np.minimum(dist, n - dist)
+    spacing = at[0, 1] - at[0, 0]
+    return _np.clip(1.0 - dist / spacing, 0.0, None).astype(dtype)
+
+
+def interpolate_knots(c, spatial_shape, knots):
+    """Half-spectrum weights W (..., *half) from knot values c (..., *knots):
+    W = S_rows C S_cols^T, S the hat matrices of :func:`_hats`."""
+    xp = backend.array_module(c)
+    dtype = _np.dtype(c.real.dtype).name
+    w = c @ _hats(spatial_shape[-1], knots[-1], True, dtype, xp=xp).T
+    if len(spatial_shape) == 2:
+        w = xp.matmul(_hats(spatial_shape[0], knots[0], False, dtype, xp=xp), w)
+    return w
+
+
+def interpolate_knots_adjoint(g, spatial_shape, knots):
+    """Adjoint of :func:`interpolate_knots` (real matrices: their transposes)."""
+    xp = backend.array_module(g)
+    dtype = _np.dtype(g.real.dtype).name
+    c = g @ _hats(spatial_shape[-1], knots[-1], True, dtype, xp=xp)
+    if len(spatial_shape) == 2:
+        c = xp.matmul(_hats(spatial_shape[0], knots[0], False, dtype, xp=xp).T, c)
+    return c
+
+
+# --------------------------------------------------------------------------
 # The convolution theorem on spectra (THEORY.md §1, DESIGN §7)
 #
 # The spectral convolution Y[b,o] = sum_c X[b,c] conj(What[o,c]) runs as one

@@ -42,6 +42,8 @@ class HartleyDomain(Domain):
         s = x.spatial_shape
         if modes is not None:
             raise self.unsupported("modes= truncation", layer)
+        if parameterization == "smooth":
+            raise self.unsupported("smooth spectral weights", layer)
         if parameterization == "spatial":
             fourier.check_kernel_fits(weight.shape[2:], s, layer)
             w_hat = F.HartleyKernelSpectrum()(weight, s)
