@@ -32,19 +32,9 @@ import platform
 import sys
 import time
 
+from _threads import set_threads_from_argv
 
-def _threads_from_argv(argv, default=1):
-    for i, a in enumerate(argv):
-        if a.startswith("--threads="):
-            return int(a.split("=", 1)[1])
-        if a == "--threads" and i + 1 < len(argv):
-            return int(argv[i + 1])
-    return default
-
-
-THREADS = _threads_from_argv(sys.argv[1:])
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(THREADS)
+THREADS = set_threads_from_argv(sys.argv[1:])
 
 import numpy as np  # noqa: E402
 
