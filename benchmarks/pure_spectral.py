@@ -5,11 +5,12 @@ batch of 64 random inputs, the two models' steps alternating; and the
 polynomial activation alone (the full grid, the band a spectral pooling
 keeps) against the exact round trip (irfft, GELU, rfft), forward+backward.
 
-    python3 benchmarks/pure_spectral.py [--steps 10]
+    python3 benchmarks/pure_spectral.py [--steps 10] [--threads 1]
     python3 benchmarks/pure_spectral.py --smoke    # width 2, 2 steps: does every case run?
 
 Runs on the active backend (``FREQNET_BACKEND``); each timed step ends
-with a device synchronisation. Prints a table (median ms per step) with the
+with a device synchronisation. BLAS runs on ``--threads`` threads (default
+1, as benchmarks/train.py: benchmarks/_threads.py says why). Prints a table (median ms per step) with the
 load average of the machine, and writes benchmarks/results/pure_spectral.json.
 """
 import argparse
@@ -18,7 +19,9 @@ import platform
 import sys
 import time
 
-import numpy as np
+from _threads import THREADS  # noqa: E402  (first: before NumPy is imported)
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -82,6 +85,7 @@ def main():
     p.add_argument("--steps", type=int, default=10, help="timed steps per case (median)")
     p.add_argument("--smoke", action="store_true", help="width 2, 2 steps, 2 channels")
     p.add_argument("--out", default=results_path("pure_spectral"), help="the JSON record")
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (read before numpy loads)")
     args = p.parse_args()
     steps = 2 if args.smoke else args.steps
     load_before = os.getloadavg()
@@ -90,7 +94,7 @@ def main():
     for r in rows:
         r["ratio"] = r["pure_ms"] / r["exact_ms"]
     load = os.getloadavg()
-    print(f"backend {backend.name}; load average (1, 5, 15 min) {load_before[0]:.2f} "
+    print(f"backend {backend.name}, {THREADS} BLAS thread(s); load average (1, 5, 15 min) {load_before[0]:.2f} "
           f"{load_before[1]:.2f} {load_before[2]:.2f} before, {load[0]:.2f} {load[1]:.2f} "
           f"{load[2]:.2f} after the run")
     print(f"{'case':<44} {'pure ms':>9} {'exact ms':>9} {'pure/exact':>10}")
@@ -98,6 +102,7 @@ def main():
         print(f"{r['case']:<44} {r['pure_ms']:>9.2f} {r['exact_ms']:>9.2f} {r['ratio']:>10.2f}")
     write_json(args.out, {"backend": backend.name, "load_average_before": list(load_before),
                           "load_average_after": list(load), "steps": steps, "smoke": args.smoke,
+                          "threads": THREADS,
                           "machine": platform.platform(), "rows": rows})
 
 

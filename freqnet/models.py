@@ -10,7 +10,7 @@ Options: ``activation`` "exact" (pointwise ``nonlinearity`` via an inverse
 and a forward transform), "poly" (its polynomial surrogate on the spectrum,
 no transform), "bandpoly" (a learned polynomial per channel, initialised
 from the degree-``poly_degree`` fit of ``nonlinearity`` on [-poly_radius,
-poly_radius], evaluated alias-free unless ``poly_wrap``; with
+poly_radius], evaluated circularly (``poly_wrap``, the default) or alias-free; with
 ``band_limit`` it computes only the bins the following spectral pooling
 keeps; freqnet.nn.band_activation, THEORY §5b), "crelu" or "modrelu"
 (spectral-native, no transform); ``pool_first`` pools before the

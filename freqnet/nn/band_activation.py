@@ -66,7 +66,8 @@ class BandPolynomial(Module):
                                    name)
 
     def polynomial_coefficients(self, x=None):
-        """a_cj = b_cj r^-j (C, d + 1), the polynomial each channel applies, on the host."""
+        """a_cj = b_cj r^-j (C, d + 1), the polynomial each channel applies, on the host
+        (the same for every input ``x``; the argument is that of the pointwise layers)."""
         scaled = self.coefficients.data if self.learn else self.coefficients
         return backend.to_numpy(scaled) / self.radius ** backend.numpy.arange(self.degree + 1)
 
