@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import scipy.fft  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from _harness import rel_err, results_path, write_json  # noqa: E402
+from _harness import gemm_gflops, real_fft_flops, rel_err, results_path, write_json  # noqa: E402
 
 from freqnet import backend  # noqa: E402
 
@@ -107,27 +107,9 @@ def measure(shape, dtype, rounds):
     return rows
 
 
-def gemm_gflops(dtype):
-    """This machine's measured GEMM rate (a 1024^3 product, best of 5): the
-    arithmetic peak the floor column is taken at."""
-    a = np.random.default_rng(0).standard_normal((1024, 1024)).astype(dtype)
-    a @ a
-    best = min(_timed(lambda: a @ a) for _ in range(5))
-    return 2 * 1024 ** 3 / best / 1e9
-
-
-def _timed(f):
-    t0 = time.perf_counter()
-    f()
-    return time.perf_counter() - t0
-
-
 def floor_ms(shape, peak_gflops):
-    """The arithmetic floor of one real FFT of ``shape``: ~2.5 N log2 N flops
-    (half of a complex FFT's 5 N log2 N) at ``peak_gflops``."""
-    planes = int(np.prod(shape[:2]))
-    n = int(np.prod(shape[2:]))
-    return 1e3 * planes * 2.5 * n * np.log2(n) / (peak_gflops * 1e9)
+    """The arithmetic floor of one real FFT of ``shape`` at ``peak_gflops``."""
+    return 1e3 * real_fft_flops(int(np.prod(shape[:2])), int(np.prod(shape[2:]))) / (peak_gflops * 1e9)
 
 
 def main(argv=None):

@@ -53,10 +53,16 @@ from freqnet.autograd import Function  # noqa: E402
 from freqnet.models import FrequencyCNN  # noqa: E402
 from freqnet.nn.functional import cross_entropy  # noqa: E402
 from freqnet.train import seed_everything  # noqa: E402
-from _harness import results_path, write_json  # noqa: E402
+from _harness import best_seconds, gemm_gflops, real_fft_flops, results_path, write_json  # noqa: E402
 
-#: zero padding of each model: MNIST-1D 40 -> 48, MNIST 28 -> 32
+#: input size and zero padding of each model: MNIST-1D 40 -> 48, MNIST 28 -> 32
+SHAPES = {1: (40,), 2: (28, 28)}
 PADS = {1: 8, 2: 4}
+
+
+def padded_sizes(dims):
+    """The model's map sizes after the input padding."""
+    return [n + PADS[dims] for n in SHAPES[dims]]
 
 
 # -- the spatial twin in freqnet (NumPy im2col) -------------------------------------------
@@ -255,15 +261,11 @@ def step_flops(dims, width, depth, batch):
     backward (4 real FFTs of B C planes, ~2.5 n log2 n flops each), and each
     spectral conv's complex GEMMs (8 flops per complex MAC, one forward, two
     backward). Batch norm, pooling and the head move memory and are left out."""
-    sizes = [n + PADS[dims] for n in ((40,) if dims == 1 else (28, 28))]
-
-    def fft_flops(planes, sizes):
-        n = int(np.prod(sizes))
-        return planes * 2.5 * n * np.log2(n)
-    transforms, mixing, cin = fft_flops(batch, sizes), 0.0, 1
+    sizes = padded_sizes(dims)
+    transforms, mixing, cin = real_fft_flops(batch, int(np.prod(sizes))), 0.0, 1
     for cout in widths(width, depth):
         bins = int(np.prod(sizes[:-1])) * (sizes[-1] // 2 + 1)
-        transforms += 4 * fft_flops(batch * cout, sizes)
+        transforms += 4 * real_fft_flops(batch * cout, int(np.prod(sizes)))
         mixing += 3 * 8 * bins * batch * cin * cout
         cin, sizes = cout, [n // 2 for n in sizes]
     return transforms, mixing
@@ -271,31 +273,17 @@ def step_flops(dims, width, depth, batch):
 
 def measured_peaks(dims, width):
     """(FFT, GEMM) GFLOP/s of this machine, measured now: the backend's rfft of
-    the first block's maps (batch 64), and a 1024^3 float32 GEMM."""
-    rng = np.random.default_rng(0)
-    sizes = [n + PADS[dims] for n in ((40,) if dims == 1 else (28, 28))]
-    x = rng.standard_normal((64, width) + tuple(sizes)).astype(np.float32)
+    the first block's maps (batch 64, best of 20), and a 1024^3 float32 GEMM."""
+    sizes = padded_sizes(dims)
+    x = np.random.default_rng(0).standard_normal((64, width) + tuple(sizes)).astype(np.float32)
     axes = tuple(range(2, x.ndim))
-    a = rng.standard_normal((1024, 1024)).astype(np.float32)
-
-    def best(f, reps=20):
-        f()
-        return min(_timed(f) for _ in range(reps))
-    n = int(np.prod(sizes))
-    fft = 64 * width * 2.5 * n * np.log2(n) / best(lambda: backend.rfftn(x, axes=axes)) / 1e9
-    gemm = 2 * 1024 ** 3 / best(lambda: a @ a, reps=5) / 1e9
-    return fft, gemm
-
-
-def _timed(f):
-    t0 = time.perf_counter()
-    f()
-    return time.perf_counter() - t0
+    seconds = best_seconds(lambda: backend.rfftn(x, axes=axes), 20)
+    return real_fft_flops(64 * width, int(np.prod(sizes))) / seconds / 1e9, gemm_gflops("float32")
 
 
 def run_case(dims, args):
     """The table rows, profile and twin error of one model (1D or 2D)."""
-    shape = (40,) if dims == 1 else (28, 28)
+    shape = SHAPES[dims]
     width = args.width or {1: 32, 2: 16}[dims]
     host_batches, described = batches_for(dims, args)
     batches = [(freqnet.tensor(x), freqnet.tensor(y)) for x, y in host_batches]
